@@ -1,0 +1,68 @@
+# The SEND guidance assistant. `make run` starts it, `make test` tests it; `make help` lists all.
+# Every target installs what it needs first (Python 3.10 virtual environment, locked packages).
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(VENV)/bin/rasa
+PYTHON ?= $(shell command -v python3.10 2>/dev/null || echo python3)
+MODEL  := models/send-assistant.tar.gz
+KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
+TRAINING  := $(shell find data bot -type f -name '*.yml' 2>/dev/null)
+
+.PHONY: help run test eval build check train chat lint lock clean
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+
+run: $(MODEL) ## set up, build, train if needed, and start the assistant on localhost:5005
+	$(PY) -m tools.cli serve
+
+test: $(MODEL) ## run every test (unit, data validation, conversations, real servers, accuracy)
+	$(PY) -m pytest
+
+eval: $(MODEL) ## print per-topic and overall accuracy on tests/eval/dev_questions.yaml
+	$(PY) -m tools.cli evaluate
+
+chat: $(VENV)/.installed ## chat in this terminal with the assistant started by `make run`
+	$(PY) -m tools.cli chat
+
+check: $(VENV)/.installed ## validate the knowledge files
+	$(PY) -m tools.cli check
+
+build: build/.built ## generate NLU data and the spaCy pipeline from the knowledge files
+
+train: $(MODEL) ## train the model (only when the training data or config changed)
+
+lint: $(VENV)/.installed ## ruff and mypy
+	$(VENV)/bin/ruff check actions tools tests
+	$(VENV)/bin/mypy
+
+lock: ## re-resolve the dependencies and rewrite requirements.lock
+	rm -rf $(VENV) && $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e . pytest ruff mypy
+	$(PY) -m pip freeze --exclude-editable > requirements.lock
+	touch $(VENV)/.installed
+
+clean: ## remove the environment, build output, models and local conversations
+	rm -rf $(VENV) build models var results
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || { \
+	  echo "Rasa 3.6 needs Python 3.10, but '$(PYTHON)' is not 3.10. Install it (e.g." \
+	       "'pyenv install 3.10') or run: make PYTHON=/path/to/python3.10"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+build/.built: $(VENV)/.installed $(KNOWLEDGE) tools/build.py
+	$(PY) -m tools.cli build
+	@mkdir -p build && touch $@
+
+$(MODEL): build/.built $(TRAINING)
+	$(RASA) train --config bot/config.yml --domain bot/domain --data data \
+	  --out models --fixed-model-name send-assistant
+	@touch $@
