@@ -1,0 +1,485 @@
+"""Load and validate the knowledge packs: councils, their source documents, topic files, phrases.
+
+Layout (all under `knowledge/`):
+- `<council>/council.yml`: the council's name, aliases and source documents with their sections;
+- `<council>/sources/*.txt`: the guidance as published, the only text answers may draw on;
+- `<council>/<topic>.md` and `common/<topic>.md`: one topic each, YAML front matter + Markdown;
+- `phrases.yml`: the assistant's own short sentences around answers.
+
+`load_knowledge` reads everything, reports every problem at once and returns nothing on error,
+so a running assistant never serves a half-loaded pack.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+
+from actions.errors import KnowledgeError, Problem
+
+COMMON = "common"
+"""The folder (and `council` value) of topics whose text is the same for every council."""
+
+TOPIC_FIELDS = {"id", "title", "council", "sources", "questions", "aliases", "related",
+                "last_reviewed"}
+REQUIRED_TOPIC_FIELDS = ("id", "title", "council", "sources", "last_reviewed")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+REQUIRED_PHRASES = ("source_one", "source_many", "other_council_note", "owner_note",
+                    "choose_council", "council_chosen", "unknown_council", "menu_intro",
+                    "suggestions_intro", "something_else", "out_of_scope", "error")
+
+_html_detector = MarkdownIt("commonmark", {"html": True})
+"""Parses raw HTML as HTML, only to refuse it; rendering (actions.render) never passes it on."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """A place in a source document that a topic's text comes from."""
+
+    document: str
+    """The document's short title, as in its council's `council.yml`."""
+    section: str
+    """The section heading, spelled as in the document's text."""
+    url: str | None
+    """A real address for the section, or None where none is known."""
+
+    def as_payload(self) -> dict[str, str | None]:
+        """The form clients receive in `custom.sources` (see CONTRACT.md)."""
+        return {"document": self.document, "section": self.section, "url": self.url}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A guidance document shipped with a council's pack."""
+
+    title: str
+    """Short title that knowledge files cite."""
+    full_title: str
+    """The title as published."""
+    council: str
+    """The council that publishes it."""
+    path: Path
+    """The shipped text copy."""
+    url: str | None
+    """The published address, where known."""
+    sections: tuple[str, ...]
+    """Every section of the document, spelled as in its text."""
+    text: str = field(repr=False)
+    """The document's full text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Council:
+    """A council with a knowledge pack."""
+
+    id: str
+    """Folder name and `metadata.local_authority` value, e.g. `sefton`."""
+    name: str
+    """How the assistant names it to people, e.g. `Sefton`."""
+    aliases: tuple[str, ...]
+    """Other ways people write its name."""
+    documents: tuple[Document, ...]
+    """Its guidance documents."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicFile:
+    """One topic as one council (or `common`) words it."""
+
+    id: str
+    """Topic id, shared by the NLU intent, the rule and the domain."""
+    council: str
+    """Council id, or `common`."""
+    title: str
+    """Plain-English title, used on buttons and menus."""
+    sources: tuple[SourceRef, ...]
+    """Where the body's facts come from."""
+    questions: tuple[str, ...]
+    """Example phrasings that train the NLU for this topic."""
+    aliases: tuple[str, ...]
+    """Terms and abbreviations for the topic's key ideas."""
+    related: tuple[str, ...]
+    """Ids of topics worth offering next."""
+    last_reviewed: dt.date
+    """When the content team last checked the text against its sources."""
+    body: str
+    """The answer, in Markdown."""
+    path: Path
+    """The file it was read from."""
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """Everything loaded from a knowledge folder, validated."""
+
+    root: Path
+    """The knowledge folder."""
+    councils: dict[str, Council]
+    """Councils by id."""
+    topics: dict[str, dict[str, TopicFile]]
+    """Topic files by topic id, then by council id (or `common`)."""
+    phrases: dict[str, str]
+    """The assistant's own sentences, by name."""
+
+    def topic_ids(self) -> list[str]:
+        """All topic ids, sorted."""
+        return sorted(self.topics)
+
+    def title(self, topic_id: str, council: str | None = None) -> str:
+        """A topic's title, as the given council words it where it has its own file."""
+        files = self.topics[topic_id]
+        chosen = (files.get(council or "") or files.get(COMMON)
+                  or files[sorted(files)[0]])
+        return chosen.title
+
+    def questions(self, topic_id: str) -> list[str]:
+        """Every example question of a topic, across councils, in file order."""
+        return [q for council in sorted(self.topics[topic_id])
+                for q in self.topics[topic_id][council].questions]
+
+    def aliases(self, topic_id: str) -> list[str]:
+        """Every alias of a topic, across councils, without repeats."""
+        seen: dict[str, None] = {}
+        for council in sorted(self.topics[topic_id]):
+            for alias in self.topics[topic_id][council].aliases:
+                seen.setdefault(alias, None)
+        return list(seen)
+
+    def document(self, title: str) -> Document | None:
+        """The document with this short title, from any council."""
+        for council in self.councils.values():
+            for doc in council.documents:
+                if doc.title == title:
+                    return doc
+        return None
+
+    def council_name(self, council_id: str | None) -> str:
+        """How to name a council in a sentence, known or not."""
+        if council_id in self.councils:
+            return self.councils[council_id].name
+        return (council_id or "your council").replace("_", " ").title()
+
+
+def normalise_question(text: str) -> str:
+    """Lower case, ASCII letters and digits only, single spaces: for spotting repeats."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+
+
+def section_in_text(section: str, text: str) -> bool:
+    """Whether a line of `text` starts with `section` as a heading or a lead-in label.
+
+    "Targeted Support" matches the line "Targeted Support: A child is recorded as K..." but
+    "... (EHCP) can" does not match "... (EHCP) can't:".
+    """
+    wanted = _fold_quotes(section.strip())
+    for line in text.splitlines():
+        line = _fold_quotes(line.strip())
+        if not line.startswith(wanted):
+            continue
+        rest = line[len(wanted):]
+        if not rest or not (rest[0].isalnum() or rest[0] == "'"):
+            return True
+    return False
+
+
+def _fold_quotes(text: str) -> str:
+    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00a0", " ")
+
+
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """Split a knowledge file into its YAML front matter and Markdown body, or None."""
+    if not text.startswith("---"):
+        return None
+    parts = re.split(r"^---[ \t]*$", text, maxsplit=2, flags=re.MULTILINE)
+    if len(parts) < 3 or parts[0].strip():
+        return None
+    return parts[1], parts[2].strip()
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """Read and validate a knowledge folder; raise KnowledgeError listing every problem."""
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise KnowledgeError([Problem(root, None, "the knowledge folder does not exist",
+                                      "create it or set SEND_KNOWLEDGE_DIR to the right folder")])
+    councils = {c.id: c for c in (_load_council(d, root, problems) for d in _council_dirs(root))
+                if c is not None}
+    documents = {doc.title: doc for c in councils.values() for doc in c.documents}
+    topics: dict[str, dict[str, TopicFile]] = {}
+    for folder in [root / COMMON, *(root / cid for cid in sorted(councils))]:
+        for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+            topic = _load_topic(path, root, folder.name, documents, problems)
+            if topic is not None:
+                topics.setdefault(topic.id, {})[topic.council] = topic
+    _check_across_topics(topics, root, problems)
+    phrases = _load_phrases(root, problems)
+    if problems:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(root=root, councils=councils, topics=topics, phrases=phrases)
+
+
+def _council_dirs(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir()
+                  if p.is_dir() and p.name != COMMON and not p.name.startswith((".", "_")))
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        problems.append(Problem(_rel(path, root), None, f"cannot be read ({err})",
+                                "save it as UTF-8 text"))
+    except yaml.YAMLError as err:
+        problems.append(Problem(_rel(path, root), None, f"is not valid YAML ({err})",
+                                "check indentation and quote values that contain a colon"))
+    return None
+
+
+def _load_council(folder: Path, root: Path, problems: list[Problem]) -> Council | None:
+    path = folder / "council.yml"
+    where = _rel(path, root)
+    if not path.is_file():
+        problems.append(Problem(_rel(folder, root), None, "has no council.yml",
+                                "add council.yml with id, name, aliases and documents "
+                                "(see knowledge/sefton/council.yml)"))
+        return None
+    data = _read_yaml(path, root, problems)
+    if not isinstance(data, dict):
+        if data is not None:
+            problems.append(Problem(where, None, "is not a mapping of fields",
+                                    "write `id:`, `name:`, `aliases:` and `documents:` fields"))
+        return None
+    before = len(problems)
+    if data.get("id") != folder.name:
+        problems.append(Problem(where, "id", f"is {data.get('id')!r}, not the folder's name",
+                                f"set `id: {folder.name}`"))
+    if not isinstance(data.get("name"), str) or not data["name"].strip():
+        problems.append(Problem(where, "name", "is missing", "add the council's name, e.g. "
+                                "`name: Sefton`"))
+    aliases = data.get("aliases") or []
+    if not _is_str_list(aliases):
+        problems.append(Problem(where, "aliases", "is not a list of names",
+                                "write a list such as `[sefton, sefton council]`"))
+        aliases = []
+    documents: list[Document] = []
+    raw_docs = data.get("documents")
+    if not isinstance(raw_docs, list) or not raw_docs:
+        problems.append(Problem(where, "documents", "is missing or empty",
+                                "list the council's guidance documents with title, file and "
+                                "sections"))
+        raw_docs = []
+    for i, raw in enumerate(raw_docs):
+        doc = _load_document(raw, folder, root, f"documents[{i}]", where, problems)
+        if doc is not None:
+            documents.append(doc)
+    if len(problems) > before:
+        return None
+    return Council(id=folder.name, name=data["name"].strip(), aliases=tuple(aliases),
+                   documents=tuple(documents))
+
+
+def _load_document(raw: Any, folder: Path, root: Path, label: str, where: str,
+                   problems: list[Problem]) -> Document | None:
+    if not isinstance(raw, dict):
+        problems.append(Problem(where, label, "is not a mapping",
+                                "give each document `title`, `file` and `sections`"))
+        return None
+    title, file = raw.get("title"), raw.get("file")
+    if not isinstance(title, str) or not title.strip():
+        problems.append(Problem(where, f"{label}.title", "is missing",
+                                "add the short title that knowledge files cite"))
+        return None
+    if not isinstance(file, str) or not (folder / file).is_file():
+        problems.append(Problem(where, f"{label}.file", f"{file!r} is not a file in "
+                                f"{_rel(folder, root)}", "ship the document's text under "
+                                "sources/ and name it here"))
+        return None
+    text = (folder / file).read_text(encoding="utf-8")
+    url = raw.get("url")
+    if url is not None and not _is_web_address(url):
+        problems.append(Problem(where, f"{label}.url", f"{url!r} is not a web address",
+                                "give the published https:// address, or null"))
+    sections = raw.get("sections")
+    if not _is_str_list(sections) or not sections:
+        problems.append(Problem(where, f"{label}.sections", "is missing or not a list of "
+                                "headings", "list every section heading of the document as "
+                                "spelled in it, in quotes if it contains a colon"))
+        return None
+    for section in sections:
+        if not section_in_text(section, text):
+            problems.append(Problem(where, f"{label}.sections", f"{section!r} is not a line of "
+                                    f"{file}", "copy the heading exactly as the text spells it"))
+    return Document(title=title.strip(), full_title=str(raw.get("full_title") or title).strip(),
+                    council=folder.name, path=folder / file, url=url,
+                    sections=tuple(sections), text=text)
+
+
+def _load_topic(path: Path, root: Path, folder_name: str, documents: dict[str, Document],
+                problems: list[Problem]) -> TopicFile | None:
+    where = _rel(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        problems.append(Problem(where, None, f"cannot be read ({err})", "save it as UTF-8 text"))
+        return None
+    split = split_front_matter(text)
+    if split is None:
+        problems.append(Problem(where, None, "has no front matter",
+                                "start the file with a `---` line, the fields, and another `---`"))
+        return None
+    try:
+        meta = yaml.safe_load(split[0])
+    except yaml.YAMLError as err:
+        problems.append(Problem(where, None, f"front matter is not valid YAML ({err})",
+                                "check indentation and quote values that contain a colon"))
+        return None
+    if not isinstance(meta, dict):
+        problems.append(Problem(where, None, "front matter is not a mapping of fields",
+                                "write one `field: value` per line between the `---` lines"))
+        return None
+    body = split[1]
+    before = len(problems)
+    for name in sorted(set(meta) - TOPIC_FIELDS):
+        problems.append(Problem(where, name, "is not a known field",
+                                f"use only {', '.join(sorted(TOPIC_FIELDS))}"))
+    for name in REQUIRED_TOPIC_FIELDS:
+        if meta.get(name) in (None, "", []):
+            problems.append(Problem(where, name, "is missing", _FIELD_FIXES[name]))
+    if len(problems) > before:
+        return None
+    if meta["id"] != path.stem or not ID_PATTERN.match(str(meta["id"])):
+        problems.append(Problem(where, "id", f"is {meta['id']!r}, not the file's name",
+                                f"set `id: {path.stem}` (lower case, digits and _ only), or "
+                                "rename the file"))
+    if meta["council"] != folder_name:
+        problems.append(Problem(where, "council", f"is {meta['council']!r} but the file is in "
+                                f"{folder_name}/", f"set `council: {folder_name}` or move the file"))
+    for name in ("questions", "aliases", "related"):
+        if not _is_str_list(meta.get(name) or []):
+            problems.append(Problem(where, name, "is not a list of strings",
+                                    "write one `- item` per line, in quotes if it contains "
+                                    "a colon"))
+    if not isinstance(meta["last_reviewed"], dt.date):
+        problems.append(Problem(where, "last_reviewed", f"{meta['last_reviewed']!r} is not a date",
+                                "write it as YYYY-MM-DD"))
+    sources = _load_sources(meta["sources"], where, documents, problems)
+    if not body:
+        problems.append(Problem(where, None, "has no answer text after the front matter",
+                                "write the answer in Markdown below the closing `---`"))
+    elif any(t.type in ("html_block", "html_inline") or
+             any(c.type == "html_inline" for c in t.children or [])
+             for t in _html_detector.parse(body)):
+        problems.append(Problem(where, None, "contains raw HTML",
+                                "use Markdown only (**bold**, - lists); HTML is never shown"))
+    if len(problems) > before:
+        return None
+    return TopicFile(id=meta["id"], council=folder_name, title=str(meta["title"]).strip(),
+                     sources=sources, questions=tuple(q.strip() for q in meta.get("questions") or []),
+                     aliases=tuple(meta.get("aliases") or []),
+                     related=tuple(meta.get("related") or []),
+                     last_reviewed=meta["last_reviewed"], body=body, path=path)
+
+
+_FIELD_FIXES = {
+    "id": "add `id:` with the topic id, the same as the file name",
+    "title": "add a plain-English `title:`",
+    "council": "add `council:` with the folder name",
+    "sources": "list the guidance sections the answer comes from under `sources:`",
+    "last_reviewed": "add `last_reviewed: YYYY-MM-DD`",
+}
+
+
+def _load_sources(raw: Any, where: str, documents: dict[str, Document],
+                  problems: list[Problem]) -> tuple[SourceRef, ...]:
+    if not isinstance(raw, list):
+        problems.append(Problem(where, "sources", "is not a list",
+                                "write `- document: ...` items with `section` and `url`"))
+        return ()
+    refs = []
+    for i, item in enumerate(raw):
+        label = f"sources[{i}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(where, label, "is not a mapping",
+                                    "give `document`, `section` and `url`"))
+            continue
+        title, section, url = item.get("document"), item.get("section"), item.get("url")
+        doc = documents.get(title) if isinstance(title, str) else None
+        if doc is None:
+            known = "; ".join(sorted(documents)) or "none"
+            problems.append(Problem(where, f"{label}.document", f"{title!r} is not a shipped "
+                                    "document", f"use one of: {known}"))
+            continue
+        if section not in doc.sections:
+            problems.append(Problem(where, f"{label}.section", f"{section!r} is not a section of "
+                                    f"{title!r}", "use a heading listed under `sections` in "
+                                    f"{doc.council}/council.yml"))
+            continue
+        if url is not None and not _is_web_address(url):
+            problems.append(Problem(where, f"{label}.url", f"{url!r} is not a web address",
+                                    "give a real https:// address, or null where none is known"))
+            continue
+        refs.append(SourceRef(document=title, section=section, url=url))
+    return tuple(refs)
+
+
+def _check_across_topics(topics: dict[str, dict[str, TopicFile]], root: Path,
+                         problems: list[Problem]) -> None:
+    seen: dict[str, TopicFile] = {}
+    for topic_id in sorted(topics):
+        files = topics[topic_id]
+        if not any(f.questions for f in files.values()):
+            f = next(iter(files.values()))
+            problems.append(Problem(_rel(f.path, root), "questions", "no file of this topic has "
+                                    "example questions", "add a few ways people ask about it"))
+        for council in sorted(files):
+            f = files[council]
+            for rel in f.related:
+                if rel not in topics:
+                    problems.append(Problem(_rel(f.path, root), "related", f"{rel!r} is not a "
+                                            "topic id", "use the id of an existing topic file"))
+            for question in f.questions:
+                key = normalise_question(question)
+                other = seen.get(key)
+                if other is not None and other is not f:
+                    problems.append(Problem(_rel(f.path, root), "questions", f"{question!r} is "
+                                            f"already a question of {_rel(other.path, root)}",
+                                            "keep each phrasing in one file only"))
+                seen.setdefault(key, f)
+
+
+def _load_phrases(root: Path, problems: list[Problem]) -> dict[str, str]:
+    path = root / "phrases.yml"
+    if not path.is_file():
+        problems.append(Problem(_rel(path, root), None, "is missing",
+                                "add phrases.yml with the assistant's own sentences"))
+        return {}
+    data = _read_yaml(path, root, problems)
+    if not isinstance(data, dict):
+        return {}
+    for name in REQUIRED_PHRASES:
+        if not isinstance(data.get(name), str) or not data[name].strip():
+            problems.append(Problem(_rel(path, root), name, "is missing",
+                                    "add the sentence (see the comments in phrases.yml)"))
+    return {k: str(v).strip() for k, v in data.items()}
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+
+
+def _is_web_address(value: Any) -> bool:
+    return isinstance(value, str) and re.match(r"^https://[^\s/$.?#][^\s]*$", value) is not None
