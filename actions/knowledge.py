@@ -367,7 +367,8 @@ def _load_topic(path: Path, root: Path, folder_name: str, documents: dict[str, D
                                 "rename the file"))
     if meta["council"] != folder_name:
         problems.append(Problem(where, "council", f"is {meta['council']!r} but the file is in "
-                                f"{folder_name}/", f"set `council: {folder_name}` or move the file"))
+                                f"{folder_name}/",
+                                f"set `council: {folder_name}` or move the file"))
     for name in ("questions", "aliases", "related"):
         if not _is_str_list(meta.get(name) or []):
             problems.append(Problem(where, name, "is not a list of strings",
@@ -388,7 +389,8 @@ def _load_topic(path: Path, root: Path, folder_name: str, documents: dict[str, D
     if len(problems) > before:
         return None
     return TopicFile(id=meta["id"], council=folder_name, title=str(meta["title"]).strip(),
-                     sources=sources, questions=tuple(q.strip() for q in meta.get("questions") or []),
+                     sources=sources,
+                     questions=tuple(q.strip() for q in meta.get("questions") or []),
                      aliases=tuple(meta.get("aliases") or []),
                      related=tuple(meta.get("related") or []),
                      last_reviewed=meta["last_reviewed"], body=body, path=path)
@@ -432,7 +434,7 @@ def _load_sources(raw: Any, where: str, documents: dict[str, Document],
             problems.append(Problem(where, f"{label}.url", f"{url!r} is not a web address",
                                     "give a real https:// address, or null where none is known"))
             continue
-        refs.append(SourceRef(document=title, section=section, url=url))
+        refs.append(SourceRef(document=doc.title, section=section, url=url))
     return tuple(refs)
 
 

@@ -1,4 +1,4 @@
-"""Where the project's files live, resolved from one root so nothing depends on the current folder."""
+"""Where the project's files live, from one root, so nothing depends on the current folder."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""Shared fixtures: the shipped knowledge, and a small valid pack in tmp_path to break on purpose."""
+"""Shared fixtures: the shipped knowledge, and a small valid pack in tmp_path to break."""
 from __future__ import annotations
 
 import textwrap

@@ -1,0 +1,124 @@
+"""Compose the assistant's replies from knowledge: text, buttons and the CONTRACT.md payload."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+from actions.knowledge import COMMON, KnowledgeBase, SourceRef, TopicFile
+from actions.render import to_html, to_text
+
+MAX_RELATED_BUTTONS = 3
+"""How many related topics to offer under an answer."""
+
+
+@dataclass(slots=True)
+class Reply:
+    """One message to send: text, optional buttons and optional custom payload."""
+
+    text: str
+    """Plain text, for every channel."""
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    """Rasa buttons: `title` shown, `payload` sent back."""
+    custom: dict[str, Any] | None = None
+    """The `custom` payload of CONTRACT.md, or None for small talk."""
+
+
+def topic_payload(topic_id: str) -> str:
+    """The button payload that asks for a topic directly."""
+    return f"/{topic_id}"
+
+
+def council_payload(council_id: str) -> str:
+    """The button payload that chooses a council."""
+    return "/inform_council" + json.dumps({"council": council_id})
+
+
+def needs_council(kb: KnowledgeBase, topic_id: str, council: str | None) -> bool:
+    """Whether the answer differs between councils and the asker's council is not known."""
+    files = kb.topics[topic_id]
+    return council is None and COMMON not in files and len(files) > 1
+
+
+def pick_file(kb: KnowledgeBase, topic_id: str, council: str | None) -> TopicFile:
+    """The asker's council's file, else the common one, else another council's."""
+    files = kb.topics[topic_id]
+    if council in files:
+        return files[council]
+    if COMMON in files:
+        return files[COMMON]
+    return files[sorted(files)[0]]
+
+
+def compose_answer(kb: KnowledgeBase, topic_id: str, council: str | None) -> Reply:
+    """The answer to a topic for a council, with its note, source line and payload."""
+    chosen = pick_file(kb, topic_id, council)
+    note = ""
+    if chosen.council != COMMON and chosen.council != council:
+        owner = kb.council_name(chosen.council)
+        note = (kb.phrases["other_council_note"].format(asked=kb.council_name(council),
+                                                        owner=owner)
+                if council else kb.phrases["owner_note"].format(owner=owner))
+    body_text, body_html = to_text(chosen.body), to_html(chosen.body)
+    source = source_line(kb, chosen.sources)
+    text = "\n\n".join(part for part in (note, body_text, source) if part)
+    html = (f"<p>{escape(note)}</p>" if note else "") + body_html
+    html += f'<p class="source">{escape(source)}</p>'
+    owner_id = chosen.council if chosen.council != COMMON else (council or COMMON)
+    custom = {
+        "topic": topic_id,
+        "local_authority": owner_id,
+        "sources": [s.as_payload() for s in chosen.sources],
+        "title": chosen.title,
+        "html": html,
+    }
+    buttons = [{"title": kb.title(rel, council), "payload": topic_payload(rel)}
+               for rel in chosen.related[:MAX_RELATED_BUTTONS]]
+    return Reply(text=text, buttons=buttons, custom=custom)
+
+
+def source_line(kb: KnowledgeBase, sources: tuple[SourceRef, ...]) -> str:
+    """The short "Source:" line that ends every answer, grouping sections by document."""
+    by_document: dict[str, list[str]] = {}
+    for ref in sources:
+        by_document.setdefault(ref.document, []).append(f"“{ref.section}”")
+    if len(by_document) == 1:
+        (document, sections), = by_document.items()
+        return kb.phrases["source_one"].format(document=document, sections=_join(sections))
+    parts = [f"{document}, {_join(sections)}" for document, sections in by_document.items()]
+    return kb.phrases["source_many"].format(sources="; ".join(parts))
+
+
+def council_prompt(kb: KnowledgeBase, text_key: str = "choose_council") -> Reply:
+    """Ask which council's guidance to use, with one button a council."""
+    names = _join([kb.councils[c].name for c in sorted(kb.councils)])
+    return Reply(text=kb.phrases[text_key].format(councils=names),
+                 buttons=[{"title": kb.councils[c].name, "payload": council_payload(c)}
+                          for c in sorted(kb.councils)])
+
+
+def menu(kb: KnowledgeBase, council: str | None) -> Reply:
+    """The "what can you help with?" menu: one button a topic."""
+    return Reply(text=kb.phrases["menu_intro"],
+                 buttons=[{"title": kb.title(t, council), "payload": topic_payload(t)}
+                          for t in kb.topic_ids()])
+
+
+def suggestions(kb: KnowledgeBase, topic_ids: list[str], council: str | None) -> Reply:
+    """"Did you mean" buttons for the closest topics, plus "Something else"."""
+    buttons = [{"title": kb.title(t, council), "payload": topic_payload(t)} for t in topic_ids]
+    buttons.append({"title": kb.phrases["something_else"], "payload": "/help"})
+    return Reply(text=kb.phrases["suggestions_intro"], buttons=buttons,
+                 custom={"topic": "suggestions", "suggested": topic_ids,
+                         "local_authority": council, "sources": []})
+
+
+def out_of_scope(kb: KnowledgeBase, council: str | None) -> Reply:
+    """Decline kindly and signpost, for questions the guidance does not cover."""
+    return Reply(text=kb.phrases["out_of_scope"],
+                 custom={"topic": "out_of_scope", "local_authority": council, "sources": []})
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,156 @@
+"""Each custom action on a Tracker built from a dict: the exact messages and events it returns."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions as acts
+from actions import answers
+from actions.store import KnowledgeStore
+from tests.conftest import Pack
+
+
+def make_tracker(intent: str = "greet", *, entities: list[dict[str, Any]] | None = None,
+                 metadata: dict[str, Any] | None = None, slots: dict[str, Any] | None = None,
+                 events: list[dict[str, Any]] | None = None,
+                 ranking: list[dict[str, Any]] | None = None) -> Tracker:
+    latest = {"text": "...", "intent": {"name": intent, "confidence": 0.9},
+              "entities": entities or [], "metadata": metadata or {},
+              "intent_ranking": ranking or []}
+    return Tracker.from_dict({
+        "sender_id": "test-conversation", "slots": slots or {}, "latest_message": latest,
+        "events": events or [], "paused": False, "followup_action": None,
+        "active_loop": {}, "latest_action_name": "action_listen"})
+
+
+def run(action: acts.KnowledgeAction, tracker: Tracker) -> tuple[list[dict[str, Any]], list]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def council_entity(name: str) -> dict[str, Any]:
+    return {"entity": "council", "value": name, "start": 0, "end": len(name)}
+
+
+@pytest.fixture(autouse=True)
+def no_default_council(monkeypatch) -> None:
+    monkeypatch.delenv("SEND_DEFAULT_COUNCIL", raising=False)
+
+
+def test_a_topic_is_answered_for_the_council_in_the_metadata(kb) -> None:
+    messages, events = run(acts.ActionAnswerTopic(),
+                           make_tracker("sen_support", metadata={"local_authority": "havering"}))
+    expected = answers.compose_answer(kb, "sen_support", "havering")
+    assert messages == [{"text": expected.text, "buttons": expected.buttons, "elements": [],
+                         "custom": expected.custom, "template": None, "response": None,
+                         "image": None, "attachment": None}]
+    assert events == [SlotSet("local_authority", "havering"), SlotSet("last_topic", "sen_support"),
+                      SlotSet("pending_topic", None)]
+
+
+def test_a_council_named_in_the_message_beats_the_metadata(kb) -> None:
+    messages, events = run(acts.ActionAnswerTopic(), make_tracker(
+        "stages_of_support", entities=[council_entity("Havering")],
+        metadata={"local_authority": "sefton"}))
+    assert messages[0]["custom"]["local_authority"] == "havering"
+    assert SlotSet("local_authority", "havering") in events
+
+
+def test_the_conversations_council_is_used_when_the_message_has_none(kb) -> None:
+    messages, events = run(acts.ActionAnswerTopic(), make_tracker(
+        "stages_of_support", slots={"local_authority": "havering"}))
+    assert messages[0]["custom"]["local_authority"] == "havering"
+    assert SlotSet("local_authority", "havering") not in events  # unchanged, not set again
+
+
+def test_metadata_from_an_earlier_message_is_remembered(kb) -> None:
+    earlier = [{"event": "user", "text": "hi", "metadata": {"local_authority": "havering"}}]
+    messages, _ = run(acts.ActionAnswerTopic(), make_tracker("stages_of_support", events=earlier))
+    assert messages[0]["custom"]["local_authority"] == "havering"
+
+
+def test_the_deployment_default_council_is_used_last(kb, monkeypatch) -> None:
+    monkeypatch.setenv("SEND_DEFAULT_COUNCIL", "havering")
+    messages, _ = run(acts.ActionAnswerTopic(), make_tracker("stages_of_support"))
+    assert messages[0]["custom"]["local_authority"] == "havering"
+
+
+def test_with_no_council_known_it_asks_and_remembers_the_question(kb) -> None:
+    messages, events = run(acts.ActionAnswerTopic(), make_tracker("stages_of_support"))
+    prompt = answers.council_prompt(kb)
+    assert messages[0]["text"] == prompt.text and messages[0]["buttons"] == prompt.buttons
+    assert events == [SlotSet("pending_topic", "stages_of_support")]
+
+
+def test_choosing_a_council_answers_the_pending_question(kb) -> None:
+    messages, events = run(acts.ActionChooseCouncil(), make_tracker(
+        "inform_council", entities=[council_entity("havering")],
+        slots={"pending_topic": "stages_of_support"}))
+    assert messages[0]["text"] == kb.phrases["council_chosen"].format(council="Havering")
+    assert messages[1]["custom"]["topic"] == "stages_of_support"
+    assert messages[1]["custom"]["local_authority"] == "havering"
+    assert events == [SlotSet("local_authority", "havering"),
+                      SlotSet("last_topic", "stages_of_support"), SlotSet("pending_topic", None)]
+
+
+def test_an_unknown_council_gets_the_list_of_councils(kb) -> None:
+    messages, events = run(acts.ActionChooseCouncil(), make_tracker(
+        "inform_council", entities=[council_entity("Camden")]))
+    assert messages[0]["text"] == answers.council_prompt(kb, "unknown_council").text
+    assert {b["title"] for b in messages[0]["buttons"]} == {"Havering", "Sefton"}
+    assert events == []
+
+
+def test_a_non_topic_intent_gets_the_menu_not_an_error(kb) -> None:
+    messages, events = run(acts.ActionAnswerTopic(), make_tracker("greet"))
+    assert messages[0]["text"] == kb.phrases["menu_intro"]
+    assert events == []
+
+
+def test_low_confidence_offers_the_top_three_topics(kb) -> None:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5},
+               {"name": "sen_support", "confidence": 0.3}, {"name": "greet", "confidence": 0.2},
+               {"name": "senco_role", "confidence": 0.1},
+               {"name": "local_offer", "confidence": 0.05},
+               {"name": "provision_maps", "confidence": 0.01}]
+    messages, _ = run(acts.ActionSuggestTopics(), make_tracker(
+        "nlu_fallback", ranking=ranking, metadata={"local_authority": "sefton"}))
+    assert messages[0]["custom"]["suggested"] == ["sen_support", "senco_role", "local_offer"]
+    assert messages[0]["buttons"][-1]["payload"] == "/help"
+
+
+def test_out_of_scope_is_declined_with_its_topic(kb) -> None:
+    messages, _ = run(acts.ActionSignpostOutOfScope(), make_tracker("out_of_scope"))
+    assert messages[0]["text"] == kb.phrases["out_of_scope"]
+    assert messages[0]["custom"]["topic"] == "out_of_scope"
+
+
+def test_the_menu_lists_every_topic(kb) -> None:
+    messages, _ = run(acts.ActionShowMenu(), make_tracker("help"))
+    assert len(messages[0]["buttons"]) == len(kb.topics)
+
+
+def test_a_failure_inside_an_action_gives_the_user_a_message_not_silence(kb, monkeypatch,
+                                                                          caplog) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(acts.answers, "compose_answer", broken)
+    messages, events = run(acts.ActionAnswerTopic(),
+                           make_tracker("sen_support", metadata={"local_authority": "sefton"}))
+    assert [m["text"] for m in messages] == [kb.phrases["error"]]
+    assert events == [] and "boom" in caplog.text
+
+
+def test_unloadable_knowledge_gives_the_user_a_message_not_silence(pack: Pack,
+                                                                   monkeypatch) -> None:
+    pack.edit("testshire/support.md", "id: support", "id: wrong")
+    monkeypatch.setattr(acts, "STORE", KnowledgeStore(pack.root))
+    messages, events = run(acts.ActionAnswerTopic(), make_tracker("support"))
+    assert [m["text"] for m in messages] == [acts.LAST_RESORT_ERROR]
+    assert events == []
