@@ -1,0 +1,37 @@
+"""The evaluation questions stay out of the training data, so accuracy measures generalisation."""
+from __future__ import annotations
+
+import yaml
+from rapidfuzz import fuzz
+
+from actions.knowledge import KnowledgeBase, normalise_question
+from actions.paths import PROJECT_ROOT
+from tools.evaluate import load_questions
+
+EVAL_SET = PROJECT_ROOT / "tests" / "eval" / "dev_questions.yaml"
+TOO_CLOSE = 88
+"""Similarity (0-100) at which a training example counts as a copy of an evaluation question."""
+
+
+def training_examples(kb: KnowledgeBase) -> list[str]:
+    examples = [q for topic in kb.topic_ids() for q in kb.questions(topic)]
+    for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text())["nlu"]:
+            examples += [line[2:] for line in block.get("examples", "").splitlines()]
+    return examples
+
+
+def test_no_evaluation_question_or_close_copy_is_training_data(kb: KnowledgeBase) -> None:
+    examples = {normalise_question(e) for e in training_examples(kb)}
+    copies = []
+    for question in load_questions(EVAL_SET):
+        q = normalise_question(question.text)
+        if len(q.split()) < 3:
+            continue  # "local offer website": two words are a topic's name, not a question
+        copies += [(question.text, e) for e in examples if fuzz.ratio(q, e) >= TOO_CLOSE]
+    assert copies == []
+
+
+def test_the_evaluation_set_covers_every_topic_it_names(kb: KnowledgeBase) -> None:
+    named = {t for q in load_questions(EVAL_SET) for t in q.expect}
+    assert named - set(kb.topics) - {"out_of_scope"} == set()

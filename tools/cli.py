@@ -1,0 +1,162 @@
+"""`send-assistant`: the project's command line (build, check, serve, chat, evaluate)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import urllib.error
+from pathlib import Path
+
+from actions.errors import SendAssistantError
+from actions.knowledge import load_knowledge
+from actions.paths import KNOWLEDGE_DIR, PROJECT_ROOT
+
+DEFAULT_EVAL_SET = PROJECT_ROOT / "tests" / "eval" / "dev_questions.yaml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the exit status."""
+    parser = argparse.ArgumentParser(prog="send-assistant", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="generate NLU data, rules and the spaCy pipeline "
+                                "from the knowledge files")
+    build.add_argument("--check", action="store_true",
+                       help="only report generated files that are out of date (exit 1 if any)")
+
+    commands.add_parser("check", help="validate every knowledge file and report all problems")
+
+    serve = commands.add_parser("serve", help="run the action server and the Rasa server")
+    serve.add_argument("--port", type=int, default=5005, help="Rasa server port (5005)")
+    serve.add_argument("--action-port", type=int, default=5055, help="action server port (5055)")
+
+    chat = commands.add_parser("chat", help="chat with a running assistant in the terminal")
+    chat.add_argument("--url", default="http://localhost:5005", help="the Rasa server")
+    chat.add_argument("--council", default=None,
+                      help="send this council as metadata.local_authority (e.g. sefton)")
+
+    evaluate = commands.add_parser("evaluate", help="measure top-1 topic accuracy on an "
+                                   "evaluation set through the REST channel")
+    evaluate.add_argument("--questions", type=Path, default=DEFAULT_EVAL_SET,
+                          help="evaluation set (default: tests/eval/dev_questions.yaml)")
+    evaluate.add_argument("--url", default=None, help="evaluate an assistant already running "
+                          "here instead of starting one")
+    evaluate.add_argument("--min-accuracy", type=float, default=None,
+                          help="exit 1 if in-scope accuracy is below this (0 to 1)")
+
+    args = parser.parse_args(argv)
+    try:
+        return int(_COMMANDS[args.command](args))
+    except SendAssistantError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _build(args: argparse.Namespace) -> int:
+    from tools.build import build_spacy_pipeline, stale_files, write_generated
+
+    kb = load_knowledge(KNOWLEDGE_DIR)
+    if args.check:
+        stale = stale_files(kb)
+        for rel in stale:
+            print(f"out of date: {rel}")
+        if stale:
+            print("run `send-assistant build` (or `make build`) and commit the result")
+        return 1 if stale else 0
+    changed = write_generated(kb)
+    for rel in changed:
+        print(f"wrote {rel}")
+    out = build_spacy_pipeline(kb)
+    print(f"spaCy pipeline: {out.relative_to(PROJECT_ROOT)}")
+    print("training data changed: retrain (make train)" if changed else
+          "training data unchanged: no retraining needed")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    kb = load_knowledge(KNOWLEDGE_DIR)  # raises with every problem listed
+    files = sum(len(f) for f in kb.topics.values())
+    print(f"knowledge OK: {len(kb.councils)} councils, {len(kb.topics)} topics, {files} files")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from tools.servers import running_assistant
+
+    print("Starting the action server and the Rasa server (this takes about a minute)...")
+    with running_assistant(rasa_port=args.port, action_port=args.action_port,
+                           work_dir=PROJECT_ROOT / "var") as assistant:
+        example = json.dumps({"sender": "me", "message": "what is SEN support?",
+                              "metadata": {"local_authority": "sefton"}})
+        print(f"""
+The SEND guidance assistant is running.
+  REST channel: POST {assistant.webhook.replace('127.0.0.1', 'localhost')}
+  Try it:       curl -s -H 'Content-Type: application/json' \\
+                  -d '{example}' \\
+                  http://localhost:{args.port}/webhooks/rest/webhook
+  Or chat here: make chat   (in another terminal)
+  Logs:         {assistant.log_dir}/rasa.log, {assistant.log_dir}/actions.log
+Press Ctrl+C to stop.""", flush=True)
+        while assistant.alive():
+            time.sleep(1)
+        print(f"A server stopped unexpectedly; see the logs in {assistant.log_dir}",
+              file=sys.stderr)
+        return 1
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from tools.evaluate import ask
+
+    webhook = args.url.rstrip("/") + "/webhooks/rest/webhook"
+    sender = f"terminal-{int(time.time())}"
+    print("Type a question (or 'quit'). Button choices can be typed as their /payload.")
+    while True:
+        try:
+            text = input("you> ").strip()
+        except EOFError:
+            return 0
+        if text.lower() in {"quit", "exit"}:
+            return 0
+        if not text:
+            continue
+        try:
+            messages = ask(webhook, text, args.council, sender)
+        except (urllib.error.URLError, OSError) as err:
+            print(f"Cannot reach the assistant at {webhook} ({err}); is `make run` running?")
+            continue
+        for message in messages:
+            if message.get("text"):
+                print(f"bot> {message['text']}")
+            for button in message.get("buttons") or []:
+                print(f"     [{button['title']}]  {button['payload']}")
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from tools.evaluate import accuracy, evaluate, load_questions, report
+    from tools.servers import free_port, running_assistant
+
+    questions = load_questions(args.questions)
+    if args.url:
+        results = evaluate(args.url.rstrip("/") + "/webhooks/rest/webhook", questions)
+    else:
+        print("Starting the assistant on free ports...", flush=True)
+        with tempfile.TemporaryDirectory() as tmp, running_assistant(
+                rasa_port=free_port(), action_port=free_port(), work_dir=Path(tmp)) as assistant:
+            results = evaluate(assistant.webhook, questions)
+    print(report(results))
+    in_scope = accuracy([r for r in results if r.question.in_scope])
+    if args.min_accuracy is not None and in_scope < args.min_accuracy:
+        print(f"FAIL: in-scope accuracy {in_scope:.1%} is below {args.min_accuracy:.0%}")
+        return 1
+    return 0
+
+
+_COMMANDS = {"build": _build, "check": _check, "serve": _serve, "chat": _chat,
+             "evaluate": _evaluate}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Measure top-1 accuracy: ask every evaluation question through the REST channel, compare the
+first answer's `custom.topic` with the topics the question accepts."""
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from actions.errors import SendAssistantError
+
+OUT_OF_SCOPE = "out_of_scope"
+
+
+class EvaluationError(SendAssistantError):
+    """The evaluation set is malformed or the assistant could not be asked."""
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One evaluation question."""
+
+    council: str
+    """The council whose website it was asked on (sent as metadata)."""
+    text: str
+    """What the person typed."""
+    expect: tuple[str, ...]
+    """Topic ids that count as a correct first answer."""
+
+    @property
+    def in_scope(self) -> bool:
+        """Whether a knowledge answer is expected (not a polite decline)."""
+        return OUT_OF_SCOPE not in self.expect
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What the assistant answered to one question."""
+
+    question: Question
+    """The question asked."""
+    topic: str | None
+    """`custom.topic` of its first answer, or None if none came."""
+
+    @property
+    def correct(self) -> bool:
+        """Whether that topic is one the question accepts."""
+        return self.topic in self.question.expect
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Read an evaluation set: `questions: [{la, q, expect: [topic, ...]}, ...]`."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return [Question(council=str(item["la"]), text=str(item["q"]),
+                         expect=tuple(item["expect"])) for item in data["questions"]]
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as err:
+        raise EvaluationError(f"{path}: not a readable evaluation set ({err}); each question "
+                              "needs `la`, `q` and `expect`") from err
+
+
+def ask(webhook: str, text: str, council: str | None,
+        sender: str | None = None) -> list[dict[str, Any]]:
+    """Send one message through the REST channel (with `metadata.local_authority` when a
+    council is given) and return the assistant's messages."""
+    message: dict[str, Any] = {"sender": sender or f"eval-{uuid.uuid4().hex}", "message": text}
+    if council:
+        message["metadata"] = {"local_authority": council}
+    body = json.dumps(message).encode()
+    request = urllib.request.Request(webhook, data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return list(json.loads(response.read()))
+
+
+def first_topic(messages: list[dict[str, Any]]) -> str | None:
+    """The `custom.topic` of the first message that carries one."""
+    for message in messages:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and custom.get("topic"):
+            return str(custom["topic"])
+    return None
+
+
+def evaluate(webhook: str, questions: list[Question]) -> list[Result]:
+    """Ask every question in a new conversation of its own."""
+    return [Result(q, first_topic(ask(webhook, q.text, q.council))) for q in questions]
+
+
+def accuracy(results: list[Result]) -> float:
+    """The share of results that are correct (0 for none)."""
+    return sum(r.correct for r in results) / len(results) if results else 0.0
+
+
+def report(results: list[Result]) -> str:
+    """Per-topic and overall top-1 accuracy, then every miss."""
+    by_topic: dict[str, list[Result]] = defaultdict(list)
+    for r in results:
+        by_topic[r.question.expect[0]].append(r)
+    width = max([len(t) for t in by_topic] + [10])
+    lines = [f"{'topic':<{width}}  correct  accuracy"]
+    for topic in sorted(by_topic):
+        rs = by_topic[topic]
+        lines.append(f"{topic:<{width}}  {sum(r.correct for r in rs):>3}/{len(rs):<3}  "
+                     f"{accuracy(rs):>7.0%}")
+    in_scope = [r for r in results if r.question.in_scope]
+    out_scope = [r for r in results if not r.question.in_scope]
+    lines += ["", f"in-scope top-1 accuracy:     {accuracy(in_scope):.1%} "
+              f"({sum(r.correct for r in in_scope)}/{len(in_scope)})",
+              f"out-of-scope declined:       {accuracy(out_scope):.1%} "
+              f"({sum(r.correct for r in out_scope)}/{len(out_scope)})",
+              f"overall top-1 accuracy:      {accuracy(results):.1%} "
+              f"({sum(r.correct for r in results)}/{len(results)})"]
+    misses = [r for r in results if not r.correct]
+    if misses:
+        lines += ["", "misses (council | question | expected -> answered):"]
+        lines += [f"  {r.question.council} | {r.question.text} | {'/'.join(r.question.expect)}"
+                  f" -> {r.topic}" for r in misses]
+    return "\n".join(lines)

@@ -1,0 +1,145 @@
+"""Start the action server and the Rasa server as real processes, and wait until they answer."""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from actions.errors import SendAssistantError
+from actions.paths import PROJECT_ROOT
+
+MODEL_PATH = PROJECT_ROOT / "models" / "send-assistant.tar.gz"
+"""The trained model the run command and tests serve."""
+START_TIMEOUT = 240.0
+"""Seconds to wait for a server to answer before giving up."""
+
+
+class ServerError(SendAssistantError):
+    """A server did not start; the message says which and where its log is."""
+
+
+@dataclass(slots=True)
+class Assistant:
+    """A running assistant: where to reach it and where its logs go."""
+
+    rasa_url: str
+    """The Rasa server, e.g. http://127.0.0.1:5005."""
+    action_url: str
+    """The action server, e.g. http://127.0.0.1:5055."""
+    log_dir: Path
+    """Holds rasa.log and actions.log."""
+    processes: list[subprocess.Popen[bytes]]
+    """The action server's and the Rasa server's processes."""
+
+    def alive(self) -> bool:
+        """Whether both servers are still running."""
+        return all(proc.poll() is None for proc in self.processes)
+
+    @property
+    def webhook(self) -> str:
+        """The REST channel's address (CONTRACT.md)."""
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_assistant(*, model: Path = MODEL_PATH, rasa_port: int = 5005,
+                      action_port: int = 5055, work_dir: Path,
+                      env: dict[str, str] | None = None) -> Iterator[Assistant]:
+    """Run both servers on loopback until the block ends, with the tracker in work_dir.
+
+    `env` adds environment variables for both (e.g. SEND_KNOWLEDGE_DIR, SEND_DEFAULT_COUNCIL).
+    """
+    if not model.is_file():
+        raise ServerError(f"no trained model at {model}; run `make train` first")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    endpoints = work_dir / "endpoints.yml"
+    endpoints.write_text(yaml.safe_dump(_endpoints(action_port, work_dir / "tracker.db")))
+    child_env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **(env or {})}
+    bin_dir = Path(sys.executable).parent
+    action_cmd = [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                  "--port", str(action_port)]
+    rasa_cmd = [str(bin_dir / "rasa"), "run", "--model", str(model),
+                "--endpoints", str(endpoints), "--credentials",
+                str(PROJECT_ROOT / "bot" / "credentials.yml"),
+                "--interface", "127.0.0.1", "--port", str(rasa_port)]
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        procs.append(_start(action_cmd, work_dir / "actions.log", child_env))
+        procs.append(_start(rasa_cmd, work_dir / "rasa.log", child_env))
+        assistant = Assistant(rasa_url=f"http://127.0.0.1:{rasa_port}",
+                              action_url=f"http://127.0.0.1:{action_port}", log_dir=work_dir,
+                              processes=procs)
+        _wait_for(f"{assistant.action_url}/health", procs[0], work_dir / "actions.log")
+        _wait_for(f"{assistant.rasa_url}/webhooks/rest/", procs[1], work_dir / "rasa.log")
+        yield assistant
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)
+
+
+def _endpoints(action_port: int, db: Path) -> dict[str, object]:
+    config = yaml.safe_load((PROJECT_ROOT / "bot" / "endpoints.yml").read_text())
+    config["action_endpoint"]["url"] = f"http://127.0.0.1:{action_port}/webhook"
+    config["tracker_store"]["db"] = str(db)
+    return dict(config)
+
+
+def _start(cmd: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_for(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ServerError(f"{log.stem} server exited with {proc.returncode}; see {log}:\n"
+                              f"{_tail(log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    raise ServerError(f"{url} did not answer within {START_TIMEOUT:.0f}s; see {log}:\n"
+                      f"{_tail(log)}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _tail(log: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
