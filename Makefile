@@ -18,7 +18,7 @@ help: ## list the targets
 run: $(MODEL) ## set up, build, train if needed, and start the assistant on localhost:5005
 	$(PY) -m tools.cli serve
 
-test: $(MODEL) ## run every test (unit, data validation, conversations, real servers, accuracy)
+test: lint $(MODEL) ## lint, then every test (unit, data, conversations, real servers, accuracy)
 	$(PY) -m pytest
 
 eval: $(MODEL) ## print per-topic and overall accuracy on tests/eval/dev_questions.yaml

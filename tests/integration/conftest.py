@@ -1,0 +1,63 @@
+"""One real assistant for the whole test run: the trained model, a real action server and a real
+Rasa server on free loopback ports, with a SQLite tracker store in a temporary folder."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from actions.paths import PROJECT_ROOT
+from tools.evaluate import ask
+from tools.servers import MODEL_PATH, Assistant, free_port, running_assistant
+
+
+@pytest.fixture(scope="session")
+def model() -> Path:
+    """The trained model; `make test` trains it first, running pytest alone trains it here."""
+    if not MODEL_PATH.is_file():
+        subprocess.run([str(Path(sys.executable).parent / "rasa"), "train", "--config",
+                        "bot/config.yml", "--domain", "bot/domain", "--data", "data", "--out",
+                        "models", "--fixed-model-name", "send-assistant"],
+                       cwd=PROJECT_ROOT, check=True)
+    return MODEL_PATH
+
+
+@pytest.fixture(scope="session")
+def assistant(model: Path, tmp_path_factory) -> Iterator[Assistant]:
+    """A running assistant with no default council."""
+    with running_assistant(model=model, rasa_port=free_port(), action_port=free_port(),
+                           work_dir=tmp_path_factory.mktemp("assistant"),
+                           env={"SEND_DEFAULT_COUNCIL": ""}) as running:
+        yield running
+
+
+class Conversation:
+    """One person's conversation with the running assistant over the REST channel."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.sender = f"test-{uuid.uuid4().hex}"
+
+    def say(self, text: str, council: str | None = None) -> list[dict[str, Any]]:
+        """Send a message (with `metadata.local_authority` if given); return the replies."""
+        return ask(self.assistant.webhook, text, council, self.sender)
+
+
+@pytest.fixture
+def conversation(assistant: Assistant) -> Conversation:
+    """A new conversation."""
+    return Conversation(assistant)
+
+
+def custom_of(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first custom payload in a reply (CONTRACT.md: with the text or just after it)."""
+    for message in messages:
+        if isinstance(message.get("custom"), dict):
+            return message["custom"]
+    raise AssertionError(f"no custom payload in {messages}")
+
