@@ -1,0 +1,47 @@
+"""The socket.io channel, as a web widget uses it: metadata in, whole answer and payload out."""
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import pytest
+import socketio
+
+from actions.answers import compose_answer
+from actions.knowledge import KnowledgeBase
+from tools.servers import Assistant
+
+
+@pytest.mark.integration
+def test_socketio_answers_whole_with_the_custom_payload_and_the_metadata_council(
+        assistant: Assistant, kb: KnowledgeBase) -> None:
+    received: list[dict[str, Any]] = []
+    got_payload = threading.Event()
+    client = socketio.Client()
+
+    @client.on("bot_uttered")
+    def on_bot_uttered(data: dict[str, Any]) -> None:
+        received.append(data)
+        if "custom" in data:
+            got_payload.set()
+
+    session = f"socket-{uuid.uuid4().hex}"
+    client.connect(assistant.rasa_url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": session})
+        client.emit("user_uttered", {"message": "/stages_of_support", "session_id": session,
+                                     "metadata": {"local_authority": "havering"}})
+        assert got_payload.wait(timeout=30), f"no custom payload in {received}"
+    finally:
+        client.disconnect()
+    texts = [m for m in received if "text" in m]
+    assert len(texts) == 1, "the answer must arrive as one message, not one per paragraph"
+    expected = compose_answer(kb, "stages_of_support", "havering")
+    assert texts[0]["text"] == expected.text
+    assert [b["payload"] for b in texts[0]["quick_replies"]] == [
+        b["payload"] for b in expected.buttons]
+    custom = next(m["custom"] for m in received if "custom" in m)
+    assert custom["topic"] == "stages_of_support" and custom["local_authority"] == "havering"
+    assert custom["sources"] == [s.as_payload()
+                                 for s in kb.topics["stages_of_support"]["havering"].sources]
