@@ -3,11 +3,7 @@
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
-RASA   := $(VENV)/bin/rasa
 PYTHON ?= $(shell command -v python3.10 2>/dev/null || echo python3)
-MODEL  := models/send-assistant.tar.gz
-KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
-TRAINING  := $(shell find data bot -type f -name '*.yml' 2>/dev/null)
 
 .PHONY: help run test eval build check train chat lint lock clean
 .DEFAULT_GOAL := help
@@ -15,13 +11,13 @@ TRAINING  := $(shell find data bot -type f -name '*.yml' 2>/dev/null)
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
 
-run: $(MODEL) ## set up, build, train if needed, and start the assistant on localhost:5005
+run: train ## set up, build, train if needed, and start the assistant on localhost:5005
 	$(PY) -m tools.cli serve
 
-test: lint $(MODEL) ## lint, then every test (unit, data, conversations, real servers, accuracy)
+test: lint train ## lint, then every test (unit, data, conversations, real servers, accuracy)
 	$(PY) -m pytest
 
-eval: $(MODEL) ## print per-topic and overall accuracy on tests/eval/dev_questions.yaml
+eval: train ## print per-topic and overall accuracy on tests/eval/dev_questions.yaml
 	$(PY) -m tools.cli evaluate
 
 chat: $(VENV)/.installed ## chat in this terminal with the assistant started by `make run`
@@ -30,12 +26,14 @@ chat: $(VENV)/.installed ## chat in this terminal with the assistant started by 
 check: $(VENV)/.installed ## validate the knowledge files
 	$(PY) -m tools.cli check
 
-build: build/.built ## generate NLU data and the spaCy pipeline from the knowledge files
+build: $(VENV)/.installed ## generate NLU data and the spaCy pipeline from the knowledge files
+	$(PY) -m tools.cli build
 
-train: $(MODEL) ## train the model (only when the training data or config changed)
+train: build ## train the model, only if its training data or config changed
+	$(PY) -m tools.cli train
 
 lint: $(VENV)/.installed ## ruff and mypy
-	$(VENV)/bin/ruff check actions tools tests
+	$(VENV)/bin/ruff check actions bot tools tests
 	$(VENV)/bin/mypy
 
 lock: ## re-resolve the dependencies and rewrite requirements.lock
@@ -58,11 +56,3 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-build/.built: $(VENV)/.installed $(KNOWLEDGE) tools/build.py
-	$(PY) -m tools.cli build
-	@mkdir -p build && touch $@
-
-$(MODEL): build/.built $(TRAINING)
-	$(RASA) train --config bot/config.yml --domain bot/domain --data data \
-	  --out models --fixed-model-name send-assistant
-	@touch $@

@@ -28,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("check", help="validate every knowledge file and report all problems")
 
+    train = commands.add_parser("train", help="train the model if its training data or config "
+                                "changed since the last training")
+    train.add_argument("--force", action="store_true", help="train even if nothing changed")
+
     serve = commands.add_parser("serve", help="run the action server and the Rasa server")
     serve.add_argument("--port", type=int, default=5005, help="Rasa server port (5005)")
     serve.add_argument("--action-port", type=int, default=5055, help="action server port (5055)")
@@ -81,6 +85,16 @@ def _check(args: argparse.Namespace) -> int:
     kb = load_knowledge(KNOWLEDGE_DIR)  # raises with every problem listed
     files = sum(len(f) for f in kb.topics.values())
     print(f"knowledge OK: {len(kb.councils)} councils, {len(kb.topics)} topics, {files} files")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from tools.train import MODEL_PATH, train
+
+    if train(force=args.force):
+        print(f"trained {MODEL_PATH.relative_to(PROJECT_ROOT)}")
+    else:
+        print(f"training data unchanged: using {MODEL_PATH.relative_to(PROJECT_ROOT)}")
     return 0
 
 
@@ -155,8 +169,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"build": _build, "check": _check, "serve": _serve, "chat": _chat,
-             "evaluate": _evaluate}
+_COMMANDS = {"build": _build, "check": _check, "train": _train, "serve": _serve,
+             "chat": _chat, "evaluate": _evaluate}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -18,9 +18,8 @@ import yaml
 
 from actions.errors import SendAssistantError
 from actions.paths import PROJECT_ROOT
+from tools.train import MODEL_PATH
 
-MODEL_PATH = PROJECT_ROOT / "models" / "send-assistant.tar.gz"
-"""The trained model the run command and tests serve."""
 START_TIMEOUT = 240.0
 """Seconds to wait for a server to answer before giving up."""
 

@@ -113,8 +113,10 @@ def test_conversations_are_kept_in_the_sqlite_tracker_store(assistant: Assistant
 
 
 @pytest.mark.integration
-def test_the_development_questions_reach_the_required_accuracy(assistant: Assistant) -> None:
+def test_the_development_questions_reach_the_required_accuracy(assistant: Assistant,
+                                                               capsys) -> None:
     results = evaluate(assistant.webhook, load_questions(EVAL_SET))
     in_scope = accuracy([r for r in results if r.question.in_scope])
-    print(report(results))
+    with capsys.disabled():  # the figures belong in every test log, pass or fail
+        print("\n" + report(results))
     assert in_scope >= MIN_ACCURACY, report(results)
