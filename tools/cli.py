@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -101,6 +102,8 @@ def _train(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from tools.servers import running_assistant
 
+    # `kill` (SIGTERM) must stop both servers too, not only Ctrl+C: exit through `finally`.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print("Starting the action server and the Rasa server (this takes about a minute)...")
     with running_assistant(rasa_port=args.port, action_port=args.action_port,
                            work_dir=PROJECT_ROOT / "var") as assistant:

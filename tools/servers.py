@@ -51,6 +51,12 @@ class Assistant:
         return f"{self.rasa_url}/webhooks/rest/webhook"
 
 
+def port_is_free(port: int) -> bool:
+    """Whether nothing listens on this loopback port."""
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on now."""
     with socket.socket() as sock:
@@ -68,6 +74,10 @@ def running_assistant(*, model: Path = MODEL_PATH, rasa_port: int = 5005,
     """
     if not model.is_file():
         raise ServerError(f"no trained model at {model}; run `make train` first")
+    for port in (rasa_port, action_port):
+        if not port_is_free(port):
+            raise ServerError(f"port {port} on 127.0.0.1 is already in use (is the assistant "
+                              "already running?); stop that process or choose other ports")
     work_dir.mkdir(parents=True, exist_ok=True)
     endpoints = work_dir / "endpoints.yml"
     endpoints.write_text(yaml.safe_dump(_endpoints(action_port, work_dir / "tracker.db")))

@@ -120,3 +120,14 @@ def test_the_development_questions_reach_the_required_accuracy(assistant: Assist
     with capsys.disabled():  # the figures belong in every test log, pass or fail
         print("\n" + report(results))
     assert in_scope >= MIN_ACCURACY, report(results)
+
+
+@pytest.mark.integration
+def test_a_second_assistant_on_a_port_in_use_is_refused_with_a_clear_message(
+        assistant: Assistant, tmp_path) -> None:
+    from tools.servers import ServerError, free_port, running_assistant
+
+    busy = int(assistant.rasa_url.rsplit(":", 1)[1])
+    with pytest.raises(ServerError, match=f"port {busy} .* already in use"), \
+            running_assistant(rasa_port=busy, action_port=free_port(), work_dir=tmp_path):
+        pass
