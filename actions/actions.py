@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers
+from actions import answers, flow_runner
 from actions.councils import choose_council, match_council
 from actions.knowledge import KnowledgeBase
 from actions.paths import KNOWLEDGE_DIR
@@ -99,12 +99,48 @@ def _council_events(tracker: Tracker, council: str | None) -> list[EventType]:
     return []
 
 
-class ActionAnswerTopic(KnowledgeAction):
-    """Answer the topic named by the latest intent from the right council's knowledge.
+def current_role(tracker: Tracker) -> str | None:
+    """`parent` or `professional`: from this message's metadata, else the `role` slot."""
+    role = (tracker.latest_message.get("metadata") or {}).get("role") or tracker.get_slot("role")
+    return role if role in ("parent", "professional") else None
 
-    Reads: the latest intent, `council` entities, `metadata.local_authority`, slot
-    `local_authority`. Returns: SlotSet `local_authority`, `last_topic`, `pending_topic`
-    (set when it must first ask which council, cleared once answered).
+
+def answer_topic(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker,
+                 topic: str, council: str | None) -> list[EventType]:
+    """Answer a topic, or start the decision flow its question starts.
+
+    A topic answer also offers a flow about it ("Walk me through it") and, while a flow waits
+    for an answer, a button to carry on with it.
+    """
+    flow = kb.flow_starting_from(topic, council)
+    if flow is not None:
+        role = current_role(tracker)
+        step = flow_runner.start(kb, flow, role, council)
+        for reply in step.replies:
+            send(dispatcher, reply)
+        return [*_council_events(tracker, council), SlotSet("flow_state", step.state),
+                SlotSet("last_topic", topic), SlotSet("pending_topic", None),
+                *([SlotSet("role", role)] if role else [])]
+    reply = answers.compose_answer(kb, topic, council)
+    offered = kb.flow_offered_after(topic, council)
+    if offered is not None:
+        reply.buttons.append(flow_runner.start_button(kb, offered, council))
+    resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))
+    if resume is not None:
+        reply.buttons.insert(0, resume)
+    send(dispatcher, reply)
+    return [*_council_events(tracker, council), SlotSet("last_topic", topic),
+            SlotSet("pending_topic", None)]
+
+
+class ActionAnswerTopic(KnowledgeAction):
+    """Answer the topic named by the latest intent from the right council's knowledge, or
+    start the decision flow that topic's question starts.
+
+    Reads: the latest intent, `council` entities, `metadata.local_authority` and `.role`, slots
+    `local_authority`, `role`, `flow_state`. Returns: SlotSet `local_authority`, `last_topic`,
+    `pending_topic` (set when it must first ask which council, cleared once answered), and
+    `flow_state` and `role` when a flow starts.
     """
 
     def name(self) -> str:
@@ -121,9 +157,7 @@ class ActionAnswerTopic(KnowledgeAction):
         if answers.needs_council(kb, topic, council):
             send(dispatcher, answers.council_prompt(kb))
             return [SlotSet("pending_topic", topic)]
-        send(dispatcher, answers.compose_answer(kb, topic, council))
-        return [*_council_events(tracker, council), SlotSet("last_topic", topic),
-                SlotSet("pending_topic", None)]
+        return answer_topic(kb, dispatcher, tracker, topic, council)
 
 
 class ActionChooseCouncil(KnowledgeAction):
@@ -146,12 +180,10 @@ class ActionChooseCouncil(KnowledgeAction):
             return []
         dispatcher.utter_message(text=kb.phrases["council_chosen"].format(
             council=kb.council_name(council)))
-        events: list[EventType] = [SlotSet("local_authority", council)]
         pending = tracker.get_slot("pending_topic")
         if pending in kb.topics:
-            send(dispatcher, answers.compose_answer(kb, pending, council))
-            events += [SlotSet("last_topic", pending), SlotSet("pending_topic", None)]
-        return events
+            return answer_topic(kb, dispatcher, tracker, pending, council)
+        return [SlotSet("local_authority", council)]
 
 
 class ActionAskCouncil(KnowledgeAction):
@@ -216,3 +248,53 @@ class ActionSignpostOutOfScope(KnowledgeAction):
                tracker: Tracker) -> list[EventType]:
         send(dispatcher, answers.out_of_scope(kb, current_council(kb, tracker)))
         return []
+
+
+class ActionRunFlow(KnowledgeAction):
+    """Take one step of the decision flow in progress: an answer (button or free text), back,
+    start again, stop, carry on, the person's role, or a new flow from a button.
+
+    Reads: the latest intent and its `flow_answer`, `flow` and `role` entities, the text, slots
+    `flow_state`, `role`, the council. Returns: SlotSet `flow_state` (None when the flow ends or
+    stops) and `role` when chosen.
+    """
+
+    def name(self) -> str:
+        return "action_run_flow"
+
+    def answer(self, kb: KnowledgeBase, dispatcher: CollectingDispatcher,
+               tracker: Tracker) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        state = tracker.get_slot("flow_state")
+        role = current_role(tracker)
+        events: list[EventType] = []
+        if intent == "choose_role":
+            role = next((r for r in tracker.get_latest_entity_values("role")
+                         if r in ("parent", "professional")), None) or \
+                flow_runner.role_from_text(kb, tracker.latest_message.get("text") or "")
+            events.append(SlotSet("role", role))
+            step = flow_runner.choose_role(kb, state, role)
+        elif intent == "start_flow":
+            flow_id = next(tracker.get_latest_entity_values("flow"), None)
+            council = current_council(kb, tracker)
+            flow = kb.find_flow(str(flow_id), council) if flow_id else None
+            if flow is None:
+                send(dispatcher, answers.menu(kb, council))
+                return []
+            step = flow_runner.start(kb, flow, role, council)
+        elif intent == "flow_back":
+            step = flow_runner.back(kb, state, role)
+        elif intent == "flow_restart":
+            step = flow_runner.restart(kb, state, role)
+        elif intent == "flow_stop":
+            step = flow_runner.stop(kb, state)
+        elif intent == "flow_resume":
+            step = flow_runner.resume(kb, state, role)
+        else:
+            step = flow_runner.answer(
+                kb, state, role, answer_id=next(tracker.get_latest_entity_values("flow_answer"),
+                                                None),
+                intent=intent, text=tracker.latest_message.get("text") or "")
+        for reply in step.replies:
+            send(dispatcher, reply)
+        return [*events, SlotSet("flow_state", step.state)]

@@ -22,6 +22,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from actions.errors import KnowledgeError, Problem
+from actions.flows import Flow, load_flows
 
 COMMON = "common"
 """The folder (and `council` value) of topics whose text is the same for every council."""
@@ -32,7 +33,14 @@ REQUIRED_TOPIC_FIELDS = ("id", "title", "council", "sources", "last_reviewed")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 REQUIRED_PHRASES = ("source_one", "source_many", "other_council_note", "owner_note",
                     "choose_council", "council_chosen", "unknown_council", "menu_intro",
-                    "suggestions_intro", "something_else", "out_of_scope", "error")
+                    "suggestions_intro", "something_else", "out_of_scope", "error",
+                    "flow_offer", "flow_resume", "flow_owner", "flow_other_council",
+                    "flow_choose_role",
+                    "role_parent", "role_professional", "flow_back", "flow_restart", "flow_stop",
+                    "flow_stopped", "flow_none", "flow_not_understood", "flow_why_heading",
+                    "flow_why_line", "flow_record_heading", "flow_record_answers",
+                    "flow_record_in_place", "flow_record_missing", "flow_record_unknown",
+                    "flow_record_next", "role_professional_words")
 
 _html_detector = MarkdownIt("commonmark", {"html": True})
 """Parses raw HTML as HTML, only to refuse it; rendering (actions.render) never passes it on."""
@@ -126,6 +134,8 @@ class KnowledgeBase:
     """Topic files by topic id, then by council id (or `common`)."""
     phrases: dict[str, str]
     """The assistant's own sentences, by name."""
+    flows: dict[str, dict[str, Flow]]
+    """Decision flows by council id, then flow id."""
 
     def topic_ids(self) -> list[str]:
         """All topic ids, sorted."""
@@ -157,6 +167,29 @@ class KnowledgeBase:
             for doc in council.documents:
                 if doc.title == title:
                     return doc
+        return None
+
+    def flow_starting_from(self, topic_id: str, council: str | None) -> Flow | None:
+        """The flow a topic's question starts: the council's own, else another council's."""
+        return self._flow_for(topic_id, council, lambda f: f.starts_from)
+
+    def flow_offered_after(self, topic_id: str, council: str | None) -> Flow | None:
+        """The flow to offer as a button after a topic's answer, as flow_starting_from."""
+        return self._flow_for(topic_id, council, lambda f: f.offer_after)
+
+    def find_flow(self, flow_id: str, council: str | None = None) -> Flow | None:
+        """A flow by id: the council's own if it has one by that id, else any council's."""
+        own = self.flows.get(council or "", {}).get(flow_id)
+        return own or next((fs[flow_id] for c, fs in sorted(self.flows.items())
+                            if flow_id in fs), None)
+
+    def _flow_for(self, topic_id: str, council: str | None, topics: Any) -> Flow | None:
+        councils = [council] if council in self.flows else []
+        councils += [c for c in sorted(self.flows) if c != council]
+        for c in councils:
+            for flow in self.flows[c].values():
+                if topic_id in topics(flow):
+                    return flow
         return None
 
     def council_name(self, council_id: str | None) -> str:
@@ -219,10 +252,25 @@ def load_knowledge(root: Path) -> KnowledgeBase:
             if topic is not None:
                 topics.setdefault(topic.id, {})[topic.council] = topic
     _check_across_topics(topics, root, problems)
+    flows = {cid: load_flows(root / cid / "flows", cid, documents,
+                             lambda p: _rel(p, root), problems) for cid in sorted(councils)}
+    _check_flow_topics(flows, topics, root, problems)
     phrases = _load_phrases(root, problems)
     if problems:
         raise KnowledgeError(problems)
-    return KnowledgeBase(root=root, councils=councils, topics=topics, phrases=phrases)
+    return KnowledgeBase(root=root, councils=councils, topics=topics, phrases=phrases,
+                         flows={c: fs for c, fs in flows.items() if fs})
+
+
+def _check_flow_topics(flows: dict[str, dict[str, Flow]], topics: dict[str, Any], root: Path,
+                       problems: list[Problem]) -> None:
+    for council_flows in flows.values():
+        for flow in council_flows.values():
+            for name, ids in (("starts_from", flow.starts_from), ("offer_after", flow.offer_after)):
+                for topic_id in ids:
+                    if topic_id not in topics:
+                        problems.append(Problem(_rel(flow.path, root), name, f"{topic_id!r} is "
+                                                "not a topic id", "use an existing topic's id"))
 
 
 def _council_dirs(root: Path) -> list[Path]:

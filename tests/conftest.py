@@ -45,6 +45,48 @@ last_reviewed: 2026-01-01
 """
 
 
+TOY_FLOW = """\
+id: toy_flow
+title: Toy flow
+council: testshire
+starts_from: [support]
+offer_after: [teaching]
+intro: "Intro text."
+start: q1
+nodes:
+  q1:
+    type: question
+    text: {parent: "Is your child on the register?", professional: "Is the child on the register?"}
+    sources: [{document: Toy Guidance (Testshire), section: Stage 2 Support, url: null}]
+    answers:
+      - {id: "yes", label: "Yes", next: info1, because: "so support is in place.",
+         record: {item: "On the register", status: in_place}}
+      - {id: "no", label: "No", next: out_no, because: "so ask about support.",
+         record: {item: "On the register", status: missing}}
+      - {id: not_sure, label: "Not sure", next: out_no, because: "so ask first.",
+         explain: "Ask the SENCO.", record: {item: "On the register", status: unknown}}
+  info1:
+    type: info
+    text: "Some information."
+    next: q2
+  q2:
+    type: question
+    text: "Is it working?"
+    answers:
+      - {id: "yes", label: "Yes", next: out_yes, because: "so it is working."}
+      - {id: "no", label: "No", next: out_no, because: "so it is not working."}
+      - {id: not_sure, label: "Not sure", next: out_no, because: "so check.", explain: "Ask."}
+  out_yes:
+    type: outcome
+    text: "Needs are met."
+    sources: [{document: Toy Guidance (Testshire), section: Stage 1 Teaching, url: null}]
+  out_no:
+    type: outcome
+    text: "Talk to the SENCO."
+    sources: [{document: Toy Guidance (Testshire), section: Stage 2 Support, url: null}]
+"""
+
+
 class Pack:
     """A small valid knowledge folder: council `testshire`, two topics and one common topic."""
 
@@ -82,6 +124,13 @@ class Pack:
             id=topic_id, title=title or topic_id.replace("_", " ").title(), council=council,
             section=section, questions="\n".join(f"  - {q}" for q in questions),
             alias=topic_id.replace("_", " "), related=related, body=body))
+        return path
+
+    def add_flow(self) -> Path:
+        """Write a small valid flow, testshire/flows/toy_flow.yaml, and return its path."""
+        path = self.root / "testshire" / "flows" / "toy_flow.yaml"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(TOY_FLOW)
         return path
 
     def edit(self, relative: str, old: str, new: str) -> None:

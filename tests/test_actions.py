@@ -154,3 +154,80 @@ def test_unloadable_knowledge_gives_the_user_a_message_not_silence(pack: Pack,
     messages, events = run(acts.ActionAnswerTopic(), make_tracker("support"))
     assert [m["text"] for m in messages] == [acts.LAST_RESORT_ERROR]
     assert events == []
+
+
+# --- decision flows through the actions (toy pack: topic `support` starts `toy_flow`) ----------
+
+@pytest.fixture
+def toy_store(pack: Pack, monkeypatch) -> KnowledgeStore:
+    pack.add_flow()
+    store = KnowledgeStore(pack.root)
+    monkeypatch.setattr(acts, "STORE", store)
+    return store
+
+
+def entity(name: str, value: str) -> dict[str, Any]:
+    return {"entity": name, "value": value, "start": 0, "end": 1}
+
+
+def test_a_topic_that_starts_a_flow_starts_it(toy_store) -> None:
+    messages, events = run(acts.ActionAnswerTopic(), make_tracker(
+        "support", metadata={"local_authority": "testshire", "role": "parent"}))
+    assert messages[0]["custom"]["topic"] == "toy_flow"
+    assert messages[0]["custom"]["step"] == "q1"
+    state = next(e["value"] for e in events if e["name"] == "flow_state")
+    assert state["node"] == "q1" and SlotSet("role", "parent") in events
+
+
+def test_a_topic_answer_offers_its_flow_and_a_way_back_to_one_in_progress(toy_store) -> None:
+    waiting = {"council": "testshire", "flow": "toy_flow", "node": "q1", "history": []}
+    messages, _ = run(acts.ActionAnswerTopic(), make_tracker(
+        "teaching", metadata={"local_authority": "testshire"}, slots={"flow_state": waiting}))
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads[0] == "/flow_resume"
+    assert '/start_flow{"flow": "toy_flow"}' in payloads
+
+
+def test_another_councils_flow_is_offered_labelled_as_theirs(toy_store) -> None:
+    messages, _ = run(acts.ActionAnswerTopic(), make_tracker(
+        "teaching", metadata={"local_authority": "camden"}))
+    offer = next(b for b in messages[0]["buttons"] if b["payload"].startswith("/start_flow"))
+    assert offer["title"] == "Walk me through it: Toy flow (Testshire's guidance)"
+
+
+@pytest.mark.parametrize(("intent", "entities", "text", "step"), [
+    ("flow_answer", [entity("flow_answer", "no")], "/flow_answer", "out_no"),
+    ("affirm", [], "yes she is", "q2"),
+    ("flow_resume", [], "carry on", "q1"),
+])
+def test_the_flow_action_takes_answers_and_navigation(toy_store, intent, entities, text,
+                                                     step) -> None:
+    waiting = {"council": "testshire", "flow": "toy_flow", "node": "q1", "history": []}
+    tracker = make_tracker(intent, entities=entities, slots={"flow_state": waiting})
+    tracker.latest_message["text"] = text
+    messages, events = run(acts.ActionRunFlow(), tracker)
+    assert step in [m["custom"]["step"] for m in messages if m.get("custom")]
+
+
+def test_stop_clears_the_flow(toy_store) -> None:
+    waiting = {"council": "testshire", "flow": "toy_flow", "node": "q1", "history": []}
+    messages, events = run(acts.ActionRunFlow(), make_tracker(
+        "flow_stop", slots={"flow_state": waiting}))
+    assert events == [SlotSet("flow_state", None)]
+
+
+def test_a_typed_role_sets_the_role_and_begins_the_waiting_flow(toy_store) -> None:
+    waiting = {"council": "testshire", "flow": "toy_flow", "node": None, "history": [],
+               "awaiting_role": True}
+    tracker = make_tracker("choose_role", slots={"flow_state": waiting})
+    tracker.latest_message["text"] = "I'm a family support worker"
+    messages, events = run(acts.ActionRunFlow(), tracker)
+    assert SlotSet("role", "professional") in events
+    assert messages[0]["text"].endswith("Is the child on the register?")
+
+
+def test_a_start_flow_button_starts_that_flow(toy_store) -> None:
+    messages, events = run(acts.ActionRunFlow(), make_tracker(
+        "start_flow", entities=[entity("flow", "toy_flow")],
+        metadata={"local_authority": "testshire", "role": "parent"}))
+    assert messages[0]["custom"]["step"] == "q1"
