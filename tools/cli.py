@@ -37,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=5005, help="Rasa server port (5005)")
     serve.add_argument("--action-port", type=int, default=5055, help="action server port (5055)")
 
+    diagram = commands.add_parser("diagram", help="print a decision flow as a Mermaid diagram "
+                                  "(paste into a Markdown file or mermaid.live's editor)")
+    diagram.add_argument("flow", help="council/flow, e.g. sefton/next_steps")
+    diagram.add_argument("--role", choices=["parent", "professional"], default="parent",
+                         help="whose wording to show (parent)")
+
     chat = commands.add_parser("chat", help="chat with a running assistant in the terminal")
     chat.add_argument("--url", default="http://localhost:5005", help="the Rasa server")
     chat.add_argument("--council", default=None,
@@ -85,7 +91,23 @@ def _build(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     kb = load_knowledge(KNOWLEDGE_DIR)  # raises with every problem listed
     files = sum(len(f) for f in kb.topics.values())
-    print(f"knowledge OK: {len(kb.councils)} councils, {len(kb.topics)} topics, {files} files")
+    flows = sum(len(f) for f in kb.flows.values())
+    print(f"knowledge OK: {len(kb.councils)} councils, {len(kb.topics)} topics, {files} files, "
+          f"{flows} flows")
+    return 0
+
+
+def _diagram(args: argparse.Namespace) -> int:
+    from tools.diagram import mermaid
+
+    kb = load_knowledge(KNOWLEDGE_DIR)
+    council, _, flow_id = args.flow.partition("/")
+    flow = kb.flows.get(council, {}).get(flow_id)
+    if flow is None:
+        known = ", ".join(f"{c}/{f}" for c in sorted(kb.flows) for f in sorted(kb.flows[c]))
+        print(f"error: no flow {args.flow!r}; the flows are: {known or 'none'}", file=sys.stderr)
+        return 1
+    print(mermaid(flow, args.role), end="")
     return 0
 
 
@@ -173,7 +195,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"build": _build, "check": _check, "train": _train, "serve": _serve,
-             "chat": _chat, "evaluate": _evaluate}
+             "chat": _chat, "evaluate": _evaluate, "diagram": _diagram}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -30,18 +30,18 @@ def test_socketio_answers_whole_with_the_custom_payload_and_the_metadata_council
     client.connect(assistant.rasa_url, socketio_path="/socket.io", transports=["polling"])
     try:
         client.emit("session_request", {"session_id": session})
-        client.emit("user_uttered", {"message": "/stages_of_support", "session_id": session,
+        client.emit("user_uttered", {"message": "/sen_support", "session_id": session,
                                      "metadata": {"local_authority": "havering"}})
         assert got_payload.wait(timeout=30), f"no custom payload in {received}"
     finally:
         client.disconnect()
     texts = [m for m in received if "text" in m]
     assert len(texts) == 1, "the answer must arrive as one message, not one per paragraph"
-    expected = compose_answer(kb, "stages_of_support", "havering")
+    expected = compose_answer(kb, "sen_support", "havering")
     assert texts[0]["text"] == expected.text
     assert [b["payload"] for b in texts[0]["quick_replies"]] == [
         b["payload"] for b in expected.buttons]
     custom = next(m["custom"] for m in received if "custom" in m)
-    assert custom["topic"] == "stages_of_support" and custom["local_authority"] == "havering"
+    assert custom["topic"] == "sen_support" and custom["local_authority"] == "havering"
     assert custom["sources"] == [s.as_payload()
-                                 for s in kb.topics["stages_of_support"]["havering"].sources]
+                                 for s in kb.topics["sen_support"]["havering"].sources]
