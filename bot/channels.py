@@ -1,18 +1,23 @@
-"""A socket.io channel that sends each answer whole and its custom payload as `{"custom": ...}`.
+"""REST and socket.io channels that send each message whole, with custom payloads intact.
 
-Rasa 3.6's socket.io output has two faults this assistant cannot live with:
+Rasa 3.6's REST output splits any text without buttons at every blank line into separate
+messages, so a record meant to be copied, or an answer without buttons, arrives in pieces.
+Its socket.io output has two faults this assistant cannot live with:
 - `send_custom_json` calls `sio.emit(event, **payload)`, so a payload such as
   `{"topic": ..., "sources": ...}` raises TypeError and the user gets nothing;
 - text is split at every blank line into separate messages, so one answer arrives (and is
   announced by a screen reader) as many.
-This channel sends messages the way the REST channel does: one message with `text` (and
-`quick_replies` for buttons), then one with `custom`. Use it in bot/credentials.yml as
-`bot.channels.SocketIOInput`; it takes the same settings as Rasa's `socketio`.
+These channels send one message with `text` (and buttons, or `quick_replies` on socket.io),
+then one with `custom`. bot/credentials.yml names them as `bot.channels.RestInput` and
+`bot.channels.SocketIOInput`; they take the same settings and URLs as Rasa's `rest` and
+`socketio`. Rasa builds the output inside each input's blueprint by a module-level name, so
+each input points that name at the fixed output class before building its blueprint.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from rasa.core.channels import rest as rasa_rest
 from rasa.core.channels import socketio as rasa_socketio
 
 
@@ -38,7 +43,20 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
     """Rasa's socket.io input, answering through WholeMessageSocketIOOutput."""
 
     def blueprint(self, on_new_message: Any) -> Any:
-        # Rasa creates the output inside the blueprint's handler by this module-level name,
-        # so pointing the name at our output class is the one place to change it.
         rasa_socketio.SocketIOOutput = WholeMessageSocketIOOutput  # type: ignore[misc]
+        return super().blueprint(on_new_message)
+
+
+class WholeMessageCollectingOutputChannel(rasa_rest.CollectingOutputChannel):
+    """Collects each text as one message, never split at blank lines."""
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._persist_message(self._message(recipient_id, text=text))
+
+
+class RestInput(rasa_rest.RestInput):
+    """Rasa's REST input, answering through WholeMessageCollectingOutputChannel."""
+
+    def blueprint(self, on_new_message: Any) -> Any:
+        rasa_rest.CollectingOutputChannel = WholeMessageCollectingOutputChannel  # type: ignore[misc]
         return super().blueprint(on_new_message)

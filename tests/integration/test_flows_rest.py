@@ -42,7 +42,9 @@ def test_a_worried_parent_is_walked_through_their_councils_flow_to_an_outcome(
         messages = conversation.say(answer_buttons(messages)[0]["payload"])
     else:
         pytest.fail("the flow did not reach an outcome")
-    assert any("record" in m for m in flow_messages(messages))
+    record = next(i for i, m in enumerate(messages) if "record" in (m.get("custom") or {}))
+    assert messages[record - 1]["text"].endswith(messages[record]["custom"]["record"]), \
+        "the record must arrive as one message, ready to copy"
     assert all(m["topic"] == flow_id for m in flow_messages(messages))
 
 
