@@ -215,9 +215,11 @@ class ActionShowMenu(KnowledgeAction):
 
 
 class ActionSuggestTopics(KnowledgeAction):
-    """When the NLU is unsure, offer the closest topics as "Did you mean" buttons.
+    """When the NLU is unsure, offer the closest topics as "Did you mean" buttons; while a flow
+    waits for an answer, first try the text as that answer, else also offer to carry on.
 
-    Reads: the latest message's intent ranking, the council. Returns: no events.
+    Reads: the latest message's text and intent ranking, the council, slot `flow_state`.
+    Returns: SlotSet `flow_state` when the text answered the flow, else no events.
     """
 
     def name(self) -> str:
@@ -225,13 +227,23 @@ class ActionSuggestTopics(KnowledgeAction):
 
     def answer(self, kb: KnowledgeBase, dispatcher: CollectingDispatcher,
                tracker: Tracker) -> list[EventType]:
+        state = tracker.get_slot("flow_state")
+        text = tracker.latest_message.get("text") or ""
+        if flow_runner.understands(kb, state, text):  # an answer the NLU was unsure of
+            step = flow_runner.answer(kb, state, current_role(tracker), answer_id=None,
+                                      intent=None, text=text)
+            for reply in step.replies:
+                send(dispatcher, reply)
+            return [SlotSet("flow_state", step.state)]
         ranking = tracker.latest_message.get("intent_ranking") or []
         ranked = [r.get("name") for r in ranking if r.get("name") in kb.topics]
         council = current_council(kb, tracker)
-        if ranked:
-            send(dispatcher, answers.suggestions(kb, ranked[:MAX_SUGGESTIONS], council))
-        else:
-            send(dispatcher, answers.menu(kb, council))
+        reply = (answers.suggestions(kb, ranked[:MAX_SUGGESTIONS], council) if ranked
+                 else answers.menu(kb, council))
+        resume = flow_runner.resume_button(kb, state)
+        if resume is not None:
+            reply.buttons.insert(0, resume)
+        send(dispatcher, reply)
         return []
 
 
@@ -246,7 +258,11 @@ class ActionSignpostOutOfScope(KnowledgeAction):
 
     def answer(self, kb: KnowledgeBase, dispatcher: CollectingDispatcher,
                tracker: Tracker) -> list[EventType]:
-        send(dispatcher, answers.out_of_scope(kb, current_council(kb, tracker)))
+        reply = answers.out_of_scope(kb, current_council(kb, tracker))
+        resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))
+        if resume is not None:
+            reply.buttons.append(resume)
+        send(dispatcher, reply)
         return []
 
 

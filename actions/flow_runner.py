@@ -75,6 +75,14 @@ def answer(kb: KnowledgeBase, state: State | None, role: str | None, *, answer_i
     return Step(step.state, replies + step.replies)
 
 
+def understands(kb: KnowledgeBase, state: State | None, text: str) -> bool:
+    """Whether typed text answers the question a flow is waiting on (by its answer labels)."""
+    flow = _flow(kb, state)
+    if state is None or flow is None or not state.get("node") or state.get("awaiting_role"):
+        return False
+    return _match_answer(flow.nodes[state["node"]], None, None, text) is not None
+
+
 def back(kb: KnowledgeBase, state: State | None, role: str | None) -> Step:
     """Go back to the previous question, forgetting its answer."""
     flow = _flow(kb, state)

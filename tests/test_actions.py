@@ -231,3 +231,22 @@ def test_a_start_flow_button_starts_that_flow(toy_store) -> None:
         "start_flow", entities=[entity("flow", "toy_flow")],
         metadata={"local_authority": "testshire", "role": "parent"}))
     assert messages[0]["custom"]["step"] == "q1"
+
+
+def test_an_unsure_parse_mid_flow_is_tried_as_the_flows_answer(toy_store) -> None:
+    waiting = {"council": "testshire", "flow": "toy_flow", "node": "q1", "history": []}
+    tracker = make_tracker("nlu_fallback", slots={"flow_state": waiting})
+    tracker.latest_message["text"] = "not sure"
+    messages, events = run(acts.ActionSuggestTopics(), tracker)
+    assert messages[0]["text"] == "Ask the SENCO."
+    assert SlotSet("flow_state", None) in events
+
+
+def test_an_unsure_parse_mid_flow_that_is_no_answer_offers_to_carry_on(toy_store) -> None:
+    waiting = {"council": "testshire", "flow": "toy_flow", "node": "q1", "history": []}
+    tracker = make_tracker("nlu_fallback", slots={"flow_state": waiting},
+                           ranking=[{"name": "support", "confidence": 0.3}])
+    tracker.latest_message["text"] = "purple elephants"
+    messages, events = run(acts.ActionSuggestTopics(), tracker)
+    assert messages[0]["buttons"][0]["payload"] == "/flow_resume"
+    assert events == []
