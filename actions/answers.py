@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from actions.knowledge import COMMON, KnowledgeBase, SourceRef, TopicFile
+from actions.knowledge import COMMON, KnowledgeBase, TopicFile
 from actions.render import to_html, to_text
+from actions.sources import SourceRef
 
 MAX_RELATED_BUTTONS = 3
 """How many related topics to offer under an answer."""

@@ -14,7 +14,8 @@ from rapidfuzz import fuzz, process
 
 from actions.answers import Reply, source_line
 from actions.flows import Answer, Flow, Node
-from actions.knowledge import KnowledgeBase, SourceRef
+from actions.knowledge import KnowledgeBase
+from actions.sources import SourceRef
 
 INTENT_ANSWERS = {"affirm": "yes", "deny": "no", "not_sure": "not_sure"}
 """Free-text intents that stand for a question's answer of the same meaning."""
@@ -202,19 +203,16 @@ def _question(kb: KnowledgeBase, flow: Flow, node: Node, state: State,
 def _outcome(kb: KnowledgeBase, flow: Flow, node: Node, state: State,
              role: str | None) -> list[Reply]:
     why = []
-    sources: dict[tuple[str, str], dict[str, Any]] = {}
+    cited: dict[SourceRef, None] = {}
     for node_id, answer_id in state["history"]:
         asked = flow.nodes[node_id]
         chosen = next(a for a in asked.answers if a.id == answer_id)
         why.append(kb.phrases["flow_why_line"].format(answer=chosen.label,
                                                       question=asked.text.for_role(role),
                                                       because=chosen.because))
-        for s in asked.sources:
-            sources.setdefault((str(s["document"]), str(s["section"])), s)
-    for s in node.sources:
-        sources.setdefault((str(s["document"]), str(s["section"])), s)
-    refs = tuple(SourceRef(str(s["document"]), str(s["section"]), s.get("url"))
-                 for s in sources.values())
+        cited.update(dict.fromkeys(asked.sources))
+    cited.update(dict.fromkeys(node.sources))
+    refs = tuple(cited)
     parts = [node.text.for_role(role)]
     if why:
         parts.append(kb.phrases["flow_why_heading"] + "\n" + "\n".join(f"• {w}" for w in why))
@@ -233,7 +231,8 @@ def _outcome(kb: KnowledgeBase, flow: Flow, node: Node, state: State,
 def _message(kb: KnowledgeBase, flow: Flow, node: Node, text: str) -> Reply:
     return Reply(text=text, custom={"topic": flow.id, "step": node.id,
                                     "local_authority": flow.council,
-                                    "sources": list(node.sources), "title": flow.title})
+                                    "sources": [s.as_payload() for s in node.sources],
+                                    "title": flow.title})
 
 
 def _role_prompt(kb: KnowledgeBase, flow: Flow) -> Reply:

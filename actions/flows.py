@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from actions.errors import Problem
+from actions.sources import SourceRef, load_sources
 
 ROLES = ("parent", "professional")
 """Audiences a flow can word its text for; parents' wording is the default."""
@@ -67,8 +68,8 @@ class Node:
     """`question`, `info` or `outcome`."""
     text: Wording
     """What the assistant says at this node."""
-    sources: tuple[dict[str, str | None], ...]
-    """Guidance sections the node's text comes from (CONTRACT.md form)."""
+    sources: tuple[SourceRef, ...]
+    """Guidance sections the node's text comes from."""
     answers: tuple[Answer, ...]
     """A question's answers; empty otherwise."""
     next: str | None
@@ -170,8 +171,13 @@ def _load_node(node_id: str, raw: Any, documents: dict[str, Any], where: str,
     before = len(problems)
     kind = raw["type"]
     text = _wording(raw.get("text"), where, f"{label}.text", problems)
-    sources = _sources(raw.get("sources"), documents, where, f"{label}.sources", problems,
-                       required=kind == "outcome")
+    sources: tuple[SourceRef, ...] = ()
+    if raw.get("sources") not in (None, []):
+        sources = load_sources(raw["sources"], documents, where, f"{label}.sources", problems)
+    elif kind == "outcome":
+        problems.append(Problem(where, f"{label}.sources", "is missing: an outcome must cite "
+                                "the guidance", "list the sections it comes from (document, "
+                                "section, url)"))
     answers: list[Answer] = []
     if kind == "question":
         raw_answers = raw.get("answers")
@@ -238,28 +244,6 @@ def _wording(raw: Any, where: str, label: str, problems: list[Problem]) -> Wordi
     problems.append(Problem(where, label, "is missing or not text",
                             "write the text, or `parent:` and `professional:` wordings of it"))
     return None
-
-
-def _sources(raw: Any, documents: dict[str, Any], where: str, label: str,
-             problems: list[Problem], required: bool) -> tuple[dict[str, str | None], ...]:
-    if raw in (None, []):
-        if required:
-            problems.append(Problem(where, label, "is missing: an outcome must cite the guidance",
-                                    "list the sections it comes from (document, section, url)"))
-        return ()
-    if not isinstance(raw, list):
-        problems.append(Problem(where, label, "is not a list", "write `- {document, section}`"))
-        return ()
-    out = []
-    for item in raw:
-        doc = documents.get(str(item.get("document"))) if isinstance(item, dict) else None
-        if doc is None or item.get("section") not in doc.sections:
-            problems.append(Problem(where, label, f"{item!r} is not a section of a shipped "
-                                    "document", "use a document title and a section listed in "
-                                    "its council.yml"))
-            continue
-        out.append({"document": doc.title, "section": item["section"], "url": item.get("url")})
-    return tuple(out)
 
 
 def _check_graph(nodes: dict[str, Node], start: str, where: str,

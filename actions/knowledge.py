@@ -23,6 +23,7 @@ from markdown_it import MarkdownIt
 
 from actions.errors import KnowledgeError, Problem
 from actions.flows import Flow, load_flows
+from actions.sources import SourceRef, is_web_address, load_sources
 
 COMMON = "common"
 """The folder (and `council` value) of topics whose text is the same for every council."""
@@ -44,22 +45,6 @@ REQUIRED_PHRASES = ("source_one", "source_many", "other_council_note", "owner_no
 
 _html_detector = MarkdownIt("commonmark", {"html": True})
 """Parses raw HTML as HTML, only to refuse it; rendering (actions.render) never passes it on."""
-
-
-@dataclass(frozen=True, slots=True)
-class SourceRef:
-    """A place in a source document that a topic's text comes from."""
-
-    document: str
-    """The document's short title, as in its council's `council.yml`."""
-    section: str
-    """The section heading, spelled as in the document's text."""
-    url: str | None
-    """A real address for the section, or None where none is known."""
-
-    def as_payload(self) -> dict[str, str | None]:
-        """The form clients receive in `custom.sources` (see CONTRACT.md)."""
-        return {"document": self.document, "section": self.section, "url": self.url}
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,7 +343,7 @@ def _load_document(raw: Any, folder: Path, root: Path, label: str, where: str,
         return None
     text = (folder / file).read_text(encoding="utf-8")
     url = raw.get("url")
-    if url is not None and not _is_web_address(url):
+    if url is not None and not is_web_address(url):
         problems.append(Problem(where, f"{label}.url", f"{url!r} is not a web address",
                                 "give the published https:// address, or null"))
     sections = raw.get("sections")
@@ -425,7 +410,7 @@ def _load_topic(path: Path, root: Path, folder_name: str, documents: dict[str, D
     if not isinstance(meta["last_reviewed"], dt.date):
         problems.append(Problem(where, "last_reviewed", f"{meta['last_reviewed']!r} is not a date",
                                 "write it as YYYY-MM-DD"))
-    sources = _load_sources(meta["sources"], where, documents, problems)
+    sources = load_sources(meta["sources"], documents, where, "sources", problems)
     if not body:
         problems.append(Problem(where, None, "has no answer text after the front matter",
                                 "write the answer in Markdown below the closing `---`"))
@@ -451,39 +436,6 @@ _FIELD_FIXES = {
     "sources": "list the guidance sections the answer comes from under `sources:`",
     "last_reviewed": "add `last_reviewed: YYYY-MM-DD`",
 }
-
-
-def _load_sources(raw: Any, where: str, documents: dict[str, Document],
-                  problems: list[Problem]) -> tuple[SourceRef, ...]:
-    if not isinstance(raw, list):
-        problems.append(Problem(where, "sources", "is not a list",
-                                "write `- document: ...` items with `section` and `url`"))
-        return ()
-    refs = []
-    for i, item in enumerate(raw):
-        label = f"sources[{i}]"
-        if not isinstance(item, dict):
-            problems.append(Problem(where, label, "is not a mapping",
-                                    "give `document`, `section` and `url`"))
-            continue
-        title, section, url = item.get("document"), item.get("section"), item.get("url")
-        doc = documents.get(title) if isinstance(title, str) else None
-        if doc is None:
-            known = "; ".join(sorted(documents)) or "none"
-            problems.append(Problem(where, f"{label}.document", f"{title!r} is not a shipped "
-                                    "document", f"use one of: {known}"))
-            continue
-        if section not in doc.sections:
-            problems.append(Problem(where, f"{label}.section", f"{section!r} is not a section of "
-                                    f"{title!r}", "use a heading listed under `sections` in "
-                                    f"{doc.council}/council.yml"))
-            continue
-        if url is not None and not _is_web_address(url):
-            problems.append(Problem(where, f"{label}.url", f"{url!r} is not a web address",
-                                    "give a real https:// address, or null where none is known"))
-            continue
-        refs.append(SourceRef(document=doc.title, section=section, url=url))
-    return tuple(refs)
 
 
 def _check_across_topics(topics: dict[str, dict[str, TopicFile]], root: Path,
@@ -529,7 +481,3 @@ def _load_phrases(root: Path, problems: list[Problem]) -> dict[str, str]:
 
 def _is_str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
-
-
-def _is_web_address(value: Any) -> bool:
-    return isinstance(value, str) and re.match(r"^https://[^\s/$.?#][^\s]*$", value) is not None

@@ -27,7 +27,7 @@ BROKEN_FLOWS = [
      'section: Stage 1 Teaching, url: null}]', '    text: "Needs are met."',
      "nodes.out_yes.sources", "must cite the guidance"),
     ("a section that is not in the guidance", "section: Stage 1 Teaching", "section: Stage 8",
-     "nodes.out_yes.sources", "not a section"),
+     "nodes.out_yes.sources[0].section", "is not a section of"),
     ("a not sure answer that does not say how to find out", ', explain: "Ask."}', "}",
      "nodes.q2.answers[2].explain", "how to find out"),
     ("an info node that leads nowhere", "    next: q2\n", "", "nodes.info1.next",
