@@ -314,3 +314,24 @@ class ActionRunFlow(KnowledgeAction):
         for reply in step.replies:
             send(dispatcher, reply)
         return [*events, SlotSet("flow_state", step.state)]
+
+
+class ActionRespondSafeguarding(KnowledgeAction):
+    """Give the fixed safeguarding reply (knowledge/safeguarding.yml) before anything else.
+
+    Reads: the council, slot `flow_state`. Returns: no events.
+    """
+
+    def name(self) -> str:
+        return "action_respond_safeguarding"
+
+    def answer(self, kb: KnowledgeBase, dispatcher: CollectingDispatcher,
+               tracker: Tracker) -> list[EventType]:
+        reply = answers.Reply(text=kb.safeguarding.reply, custom={
+            "topic": "safeguarding", "local_authority": current_council(kb, tracker),
+            "sources": []})
+        resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))
+        if resume is not None:
+            reply.buttons.append(resume)
+        send(dispatcher, reply)
+        return []

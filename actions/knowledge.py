@@ -23,6 +23,7 @@ from markdown_it import MarkdownIt
 
 from actions.errors import KnowledgeError, Problem
 from actions.flows import Flow, load_flows
+from actions.safeguarding import SAFEGUARDING_FILE, Safeguarding, load_safeguarding
 from actions.sources import SourceRef, is_web_address, load_sources
 
 COMMON = "common"
@@ -121,6 +122,8 @@ class KnowledgeBase:
     """The assistant's own sentences, by name."""
     flows: dict[str, dict[str, Flow]]
     """Decision flows by council id, then flow id."""
+    safeguarding: Safeguarding
+    """The fixed reply to a child at risk or a person in crisis, and what triggers it."""
 
     def topic_ids(self) -> list[str]:
         """All topic ids, sorted."""
@@ -241,10 +244,12 @@ def load_knowledge(root: Path) -> KnowledgeBase:
                              lambda p: _rel(p, root), problems) for cid in sorted(councils)}
     _check_flow_topics(flows, topics, root, problems)
     phrases = _load_phrases(root, problems)
-    if problems:
+    safeguarding = load_safeguarding(root, problems, _rel(root / SAFEGUARDING_FILE, root))
+    if problems or safeguarding is None:
         raise KnowledgeError(problems)
     return KnowledgeBase(root=root, councils=councils, topics=topics, phrases=phrases,
-                         flows={c: fs for c, fs in flows.items() if fs})
+                         flows={c: fs for c, fs in flows.items() if fs},
+                         safeguarding=safeguarding)
 
 
 def _check_flow_topics(flows: dict[str, dict[str, Flow]], topics: dict[str, Any], root: Path,

@@ -108,6 +108,7 @@ class Pack:
                 sections: [Stage 1 Teaching, Stage 2 Support, What SEN means]
             """))
         (root / "phrases.yml").write_text((KNOWLEDGE_DIR / "phrases.yml").read_text())
+        (root / "safeguarding.yml").write_text((KNOWLEDGE_DIR / "safeguarding.yml").read_text())
         self.topic("testshire", "teaching", "Stage 1 Teaching", ["what is good teaching",
                    "teaching for everyone"], related="support")
         self.topic("testshire", "support", "Stage 2 Support", ["what is extra help",

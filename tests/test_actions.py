@@ -250,3 +250,13 @@ def test_an_unsure_parse_mid_flow_that_is_no_answer_offers_to_carry_on(toy_store
     messages, events = run(acts.ActionSuggestTopics(), tracker)
     assert messages[0]["buttons"][0]["payload"] == "/flow_resume"
     assert events == []
+
+
+def test_the_safeguarding_reply_is_fixed_and_says_so_in_its_topic(kb) -> None:
+    messages, events = run(acts.ActionRespondSafeguarding(), make_tracker(
+        "safeguarding", metadata={"local_authority": "sefton"}))
+    assert messages[0]["text"] == kb.safeguarding.reply
+    assert "999" in messages[0]["text"]
+    assert messages[0]["custom"] == {"topic": "safeguarding", "local_authority": "sefton",
+                                     "sources": []}
+    assert events == []

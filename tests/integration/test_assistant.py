@@ -135,3 +135,15 @@ def test_a_second_assistant_on_a_port_in_use_is_refused_with_a_clear_message(
     with pytest.raises(ServerError, match=f"port {busy} .* already in use"), \
             running_assistant(rasa_port=busy, action_port=free_port(), work_dir=tmp_path):
         pass
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("text", [
+    "what support can school give, I think he might hurt himself",
+    "my teenager keeps talking about ending it all",
+])
+def test_a_child_at_risk_gets_the_safeguarding_reply_before_anything_else(
+        kb: KnowledgeBase, conversation: Conversation, text: str) -> None:
+    messages = conversation.say(text, "sefton")
+    assert messages[0]["text"] == kb.safeguarding.reply
+    assert custom_of(messages)["topic"] == "safeguarding"
