@@ -61,6 +61,9 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
             dispatcher.utter_message(text=LAST_RESORT_ERROR)
             return []
         try:
+            redacted = (tracker.latest_message.get("metadata") or {}).get("redacted")
+            if redacted and tracker.latest_action_name == "action_listen":
+                dispatcher.utter_message(text=kb.phrases["privacy_reminder"])
             return self.answer(kb, dispatcher, tracker)
         except Exception:
             log.exception("%s failed for conversation %s", self.name(), tracker.sender_id)

@@ -42,7 +42,7 @@ REQUIRED_PHRASES = ("source_one", "source_many", "other_council_note", "owner_no
                     "flow_stopped", "flow_none", "flow_not_understood", "flow_why_heading",
                     "flow_why_line", "flow_record_heading", "flow_record_answers",
                     "flow_record_in_place", "flow_record_missing", "flow_record_unknown",
-                    "flow_record_next", "role_professional_words")
+                    "flow_record_next", "role_professional_words", "privacy_reminder")
 
 _html_detector = MarkdownIt("commonmark", {"html": True})
 """Parses raw HTML as HTML, only to refuse it; rendering (actions.render) never passes it on."""

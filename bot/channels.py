@@ -1,4 +1,9 @@
-"""REST and socket.io channels that send each message whole, with custom payloads intact.
+"""REST and socket.io channels that keep personal details out of storage and send each
+message whole, with custom payloads intact.
+
+Both replace personal details in a message (actions.privacy) before Rasa parses, stores or
+logs it, and mark the kinds replaced in `metadata.redacted` so the assistant can remind the
+person not to share them.
 
 Rasa 3.6's REST output splits any text without buttons at every blank line into separate
 messages, so a record meant to be copied, or an answer without buttons, arrives in pieces.
@@ -15,10 +20,27 @@ each input points that name at the fixed output class before building its bluepr
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels import rest as rasa_rest
 from rasa.core.channels import socketio as rasa_socketio
+from rasa.core.channels.channel import UserMessage
+
+from actions.privacy import redact
+
+
+def redacting(on_new_message: Callable[[UserMessage], Awaitable[Any]]
+              ) -> Callable[[UserMessage], Awaitable[Any]]:
+    """Wrap Rasa's message handler so personal details are replaced before the message is
+    parsed, stored or logged; `metadata.redacted` lists the kinds replaced."""
+    async def handler(message: UserMessage) -> Any:
+        text, kinds = redact(message.text or "")
+        if kinds:
+            message.text = text
+            message.metadata = {**(message.metadata or {}), "redacted": kinds}
+        return await on_new_message(message)
+    return handler
 
 
 class WholeMessageSocketIOOutput(rasa_socketio.SocketIOOutput):
@@ -44,7 +66,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
 
     def blueprint(self, on_new_message: Any) -> Any:
         rasa_socketio.SocketIOOutput = WholeMessageSocketIOOutput  # type: ignore[misc]
-        return super().blueprint(on_new_message)
+        return super().blueprint(redacting(on_new_message))
 
 
 class WholeMessageCollectingOutputChannel(rasa_rest.CollectingOutputChannel):
@@ -59,4 +81,4 @@ class RestInput(rasa_rest.RestInput):
 
     def blueprint(self, on_new_message: Any) -> Any:
         rasa_rest.CollectingOutputChannel = WholeMessageCollectingOutputChannel  # type: ignore[misc]
-        return super().blueprint(on_new_message)
+        return super().blueprint(redacting(on_new_message))

@@ -260,3 +260,11 @@ def test_the_safeguarding_reply_is_fixed_and_says_so_in_its_topic(kb) -> None:
     assert messages[0]["custom"] == {"topic": "safeguarding", "local_authority": "sefton",
                                      "sources": []}
     assert events == []
+
+
+def test_a_message_with_personal_details_gets_a_reminder_first(kb) -> None:
+    tracker = make_tracker("sen_support", metadata={"local_authority": "sefton",
+                                                    "redacted": ["email address"]})
+    messages, _ = run(acts.ActionAnswerTopic(), tracker)
+    assert messages[0]["text"] == kb.phrases["privacy_reminder"]
+    assert messages[1]["custom"]["topic"] == "sen_support"

@@ -147,3 +147,18 @@ def test_a_child_at_risk_gets_the_safeguarding_reply_before_anything_else(
     messages = conversation.say(text, "sefton")
     assert messages[0]["text"] == kb.safeguarding.reply
     assert custom_of(messages)["topic"] == "safeguarding"
+
+
+@pytest.mark.integration
+def test_personal_details_are_not_kept_in_the_tracker_store(
+        kb: KnowledgeBase, assistant: Assistant, conversation: Conversation) -> None:
+    details = ["jo.bloggs@example.com", "943 476 5919", "07700 900123"]
+    messages = conversation.say(f"my email is {details[0]}, NHS number {details[1]}, phone "
+                                f"{details[2]}: what is SEN support?", "sefton")
+    assert messages[0]["text"] == kb.phrases["privacy_reminder"]
+    assert custom_of(messages[1:])["topic"]  # and the question still gets a reply
+    with sqlite3.connect(assistant.log_dir / "tracker.db") as db:
+        stored = " ".join(row[0] for row in db.execute(
+            "SELECT data FROM events WHERE sender_id = ?", (conversation.sender,)))
+    assert "[email address]" in stored
+    assert not any(detail in stored for detail in details)
