@@ -30,3 +30,26 @@ def test_changing_training_data_config_or_domain_changes_the_fingerprint(tmp_pat
     (tmp_path / "data/nlu/new_topic.yml").write_text("nlu: []")
     seen.add(fingerprint(tmp_path))
     assert len(seen) == 5
+
+
+def test_an_edit_made_while_training_runs_is_trained_next_time(tmp_path: Path,
+                                                               monkeypatch) -> None:
+    import subprocess
+
+    from tools import train as training
+
+    make_tree(tmp_path)
+    monkeypatch.setattr(training, "PROJECT_ROOT", tmp_path)
+    monkeypatch.setattr(training, "MODEL_PATH", tmp_path / "models/m.tar.gz")
+    monkeypatch.setattr(training, "FINGERPRINT_PATH", tmp_path / "models/m.fingerprint")
+    monkeypatch.setattr(training, "fingerprint", lambda root=tmp_path: fingerprint(root))
+
+    def slow_training(*args, **kwargs) -> subprocess.CompletedProcess:
+        (tmp_path / "models").mkdir(exist_ok=True)
+        (tmp_path / "models/m.tar.gz").write_text("model")
+        (tmp_path / "data/nlu/topic.yml").write_text("nlu: [edited meanwhile]")
+        return subprocess.CompletedProcess(args, 0)
+
+    monkeypatch.setattr(subprocess, "run", slow_training)
+    assert training.train() is True
+    assert training.needs_training() is True
