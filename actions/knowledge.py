@@ -24,6 +24,7 @@ from markdown_it import MarkdownIt
 from actions.errors import KnowledgeError, Problem
 from actions.flows import Flow, load_flows
 from actions.safeguarding import SAFEGUARDING_FILE, Safeguarding, load_safeguarding
+from actions.scope import OUT_OF_SCOPE_FILE, OutOfScope, load_out_of_scope
 from actions.sources import SourceRef, is_web_address, load_sources
 
 COMMON = "common"
@@ -42,7 +43,9 @@ REQUIRED_PHRASES = ("source_one", "source_many", "other_council_note", "owner_no
                     "flow_stopped", "flow_none", "flow_not_understood", "flow_why_heading",
                     "flow_why_line", "flow_record_heading", "flow_record_answers",
                     "flow_record_in_place", "flow_record_missing", "flow_record_unknown",
-                    "flow_record_next", "role_professional_words", "privacy_reminder")
+                    "flow_record_next", "role_professional_words", "privacy_reminder",
+                    "out_of_scope_subject", "contact", "follow_up_more", "follow_up_none",
+                    "long_message")
 
 _html_detector = MarkdownIt("commonmark", {"html": True})
 """Parses raw HTML as HTML, only to refuse it; rendering (actions.render) never passes it on."""
@@ -124,6 +127,8 @@ class KnowledgeBase:
     """Decision flows by council id, then flow id."""
     safeguarding: Safeguarding
     """The fixed reply to a child at risk or a person in crisis, and what triggers it."""
+    out_of_scope: OutOfScope
+    """Subjects the guidance does not cover, which get a kind decline."""
 
     def topic_ids(self) -> list[str]:
         """All topic ids, sorted."""
@@ -245,11 +250,12 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     _check_flow_topics(flows, topics, root, problems)
     phrases = _load_phrases(root, problems)
     safeguarding = load_safeguarding(root, problems, _rel(root / SAFEGUARDING_FILE, root))
-    if problems or safeguarding is None:
+    out_of_scope = load_out_of_scope(root, problems, _rel(root / OUT_OF_SCOPE_FILE, root))
+    if problems or safeguarding is None or out_of_scope is None:
         raise KnowledgeError(problems)
     return KnowledgeBase(root=root, councils=councils, topics=topics, phrases=phrases,
                          flows={c: fs for c, fs in flows.items() if fs},
-                         safeguarding=safeguarding)
+                         safeguarding=safeguarding, out_of_scope=out_of_scope)
 
 
 def _check_flow_topics(flows: dict[str, dict[str, Flow]], topics: dict[str, Any], root: Path,

@@ -30,7 +30,7 @@ class Safeguarding:
 
     def raises_concern(self, text: str) -> bool:
         """Whether the text contains a trigger."""
-        return bool(self.triggers) and self.pattern.search(_fold(text)) is not None
+        return bool(self.triggers) and self.pattern.search(fold(text)) is not None
 
 
 def load_safeguarding(root: Path, problems: list[Problem], where: str) -> Safeguarding | None:
@@ -58,10 +58,10 @@ def load_safeguarding(root: Path, problems: list[Problem], where: str) -> Safegu
 
 def compile_triggers(triggers: list[str]) -> re.Pattern[str]:
     """One expression matching any trigger as whole words, any case, any spacing."""
-    alternatives = [r"\s+".join(re.escape(word) for word in _fold(t).split())
+    alternatives = [r"\s+".join(re.escape(word) for word in fold(t).split())
                     for t in sorted(triggers, key=len, reverse=True)]
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'").lower()

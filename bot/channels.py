@@ -3,7 +3,7 @@ message whole, with custom payloads intact.
 
 Both replace personal details in a message (actions.privacy) before Rasa parses, stores or
 logs it, and mark the kinds replaced in `metadata.redacted` so the assistant can remind the
-person not to share them.
+person not to share them. Both cut very long messages (`metadata.truncated`).
 
 Rasa 3.6's REST output splits any text without buttons at every blank line into separate
 messages, so a record meant to be copied, or an answer without buttons, arrives in pieces.
@@ -29,16 +29,34 @@ from rasa.core.channels.channel import UserMessage
 
 from actions.privacy import redact
 
+MAX_MESSAGE_CHARS = 2000
+"""Longer messages are cut to this many characters (at a word break) before Rasa reads them:
+the main question comes first, and NLU time grows with length (a 100 KB paste would take
+seconds and store 100 KB a turn)."""
+
+
+def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, bool]:
+    """The text cut to at most `limit` characters at a word break, and whether it was cut."""
+    if len(text) <= limit:
+        return text, False
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(), True
+
 
 def redacting(on_new_message: Callable[[UserMessage], Awaitable[Any]]
               ) -> Callable[[UserMessage], Awaitable[Any]]:
-    """Wrap Rasa's message handler so personal details are replaced before the message is
-    parsed, stored or logged; `metadata.redacted` lists the kinds replaced."""
+    """Wrap Rasa's message handler so personal details are replaced, and very long messages
+    cut, before the message is parsed, stored or logged. `metadata.redacted` lists the kinds
+    of detail replaced; `metadata.truncated` marks a cut message."""
     async def handler(message: UserMessage) -> Any:
         text, kinds = redact(message.text or "")
-        if kinds:
+        text, truncated = shorten(text)
+        if kinds or truncated:
             message.text = text
-            message.metadata = {**(message.metadata or {}), "redacted": kinds}
+            message.metadata = {**(message.metadata or {}),
+                                **({"redacted": kinds} if kinds else {}),
+                                **({"truncated": True} if truncated else {})}
         return await on_new_message(message)
     return handler
 

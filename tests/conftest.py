@@ -109,6 +109,7 @@ class Pack:
             """))
         (root / "phrases.yml").write_text((KNOWLEDGE_DIR / "phrases.yml").read_text())
         (root / "safeguarding.yml").write_text((KNOWLEDGE_DIR / "safeguarding.yml").read_text())
+        (root / "out_of_scope.yml").write_text((KNOWLEDGE_DIR / "out_of_scope.yml").read_text())
         self.topic("testshire", "teaching", "Stage 1 Teaching", ["what is good teaching",
                    "teaching for everyone"], related="support")
         self.topic("testshire", "support", "Stage 2 Support", ["what is extra help",

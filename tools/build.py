@@ -5,7 +5,8 @@ Generated (committed, so a reader sees what the model learns; `build --check` fa
 - `data/nlu/councils.yml`: ways of naming each council, as `inform_council`;
 - `data/stories/knowledge.yml`: one rule a topic, intent -> `action_answer_topic`;
 - `bot/domain/knowledge.yml`: the topic intents.
-Built (not committed): `build/spacy_send_en`, blank English + lookup lemmatizer + entity ruler.
+Built (not committed): `build/spacy_send_en`, blank English + lookup lemmatizer + spelling
+corrector + entity ruler.
 """
 from __future__ import annotations
 
@@ -115,13 +116,19 @@ def entity_patterns(kb: KnowledgeBase) -> list[dict[str, Any]]:
 
 
 def build_spacy_pipeline(kb: KnowledgeBase, out_dir: Path = SPACY_DIR) -> Path:
-    """Save blank English with the lookup lemmatizer and the knowledge's entity ruler."""
+    """Save blank English with the lookup lemmatizer, the spelling corrector (bot.spelling)
+    and the knowledge's entity ruler."""
     import spacy
+
+    from actions.search import english_words, index
+    from bot.spelling import FACTORY
 
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    spelling = nlp.add_pipe(FACTORY)
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     nlp.initialize()  # loads the lemma tables from spacy-lookups-data; empties the ruler
+    spelling.set_words(index(kb).vocabulary, english_words())  # type: ignore[attr-defined]
     ruler.add_patterns(entity_patterns(kb))  # type: ignore[attr-defined]
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out_dir)
