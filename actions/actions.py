@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers, flow_runner
+from actions import answers, flow_runner, search
 from actions.councils import choose_council, match_council
 from actions.knowledge import KnowledgeBase
 from actions.paths import KNOWLEDGE_DIR
@@ -27,6 +27,20 @@ STORE = KnowledgeStore(KNOWLEDGE_DIR)
 
 MAX_SUGGESTIONS = 3
 """How many "Did you mean" topics to offer."""
+
+MIN_EVIDENCE = 1.0
+"""When the NLU is unsure, a message whose best word match (actions.search) scores below this
+uses too few of the guidance's words to be about it: it is declined as out of scope rather
+than answered with "Did you mean" guesses. Tuned on tests/eval/extended_questions.yaml."""
+
+DECISIVE_WORDS = 3.0
+DECISIVE_RATIO = 1.5
+"""A terse question that names a council ("EP referral havering") is classed as naming the
+council; its topic is answered from the word search alone only when the best topic scores at
+least DECISIVE_WORDS and DECISIVE_RATIO times the next; otherwise "Did you mean"."""
+
+MAX_MENTIONED = 2
+"""How many other topics a long message names to offer as buttons under its answer."""
 
 LAST_RESORT_ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
 """Said only when even the knowledge (and so its phrases) cannot be loaded."""
@@ -61,9 +75,12 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
             dispatcher.utter_message(text=LAST_RESORT_ERROR)
             return []
         try:
-            redacted = (tracker.latest_message.get("metadata") or {}).get("redacted")
-            if redacted and tracker.latest_action_name == "action_listen":
-                dispatcher.utter_message(text=kb.phrases["privacy_reminder"])
+            metadata = tracker.latest_message.get("metadata") or {}
+            if tracker.latest_action_name == "action_listen":
+                if metadata.get("redacted"):
+                    dispatcher.utter_message(text=kb.phrases["privacy_reminder"])
+                if metadata.get("truncated"):
+                    dispatcher.utter_message(text=kb.phrases["long_message"])
             return self.answer(kb, dispatcher, tracker)
         except Exception:
             log.exception("%s failed for conversation %s", self.name(), tracker.sender_id)
@@ -108,6 +125,55 @@ def current_role(tracker: Tracker) -> str | None:
     return role if role in ("parent", "professional") else None
 
 
+def latest_text(tracker: Tracker) -> str:
+    """What the person typed (already redacted and cut by the channel); "" for a button."""
+    text = tracker.latest_message.get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def unanswered(tracker: Tracker, outcome: str, suggested: list[str] | None = None,
+               subject: str | None = None) -> SlotSet:
+    """Record a message the assistant could not answer in the conversation (slot
+    `unanswered`): its text, what the NLU guessed and how sure it was, and what was done, so
+    the unanswered-questions report can show them. Rasa's `nlu_fallback` replaces the guess."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    return SlotSet("unanswered", {
+        "text": tracker.latest_message.get("text") or "",
+        "outcome": outcome,
+        "subject": subject,
+        "suggested": suggested or [],
+        "predictions": [{"intent": r.get("name"), "confidence": round(float(r.get("confidence")
+                                                                            or 0.0), 4)}
+                        for r in ranking if r.get("name") != "nlu_fallback"][:MAX_SUGGESTIONS],
+    })
+
+
+def decline(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker,
+            subject: str | None) -> list[EventType]:
+    """Say kindly that the guidance does not cover this and where to look; offer any topics
+    the message also named; record it as unanswered."""
+    council = current_council(kb, tracker)
+    mentioned = search.index(kb).mentioned(latest_text(tracker))
+    reply = answers.out_of_scope(kb, council, subject, mentioned)
+    resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))
+    if resume is not None:
+        reply.buttons.insert(0, resume)
+    send(dispatcher, reply)
+    return [*_council_events(tracker, council), unanswered(tracker, "out_of_scope",
+                                                            subject=subject)]
+
+
+def _without_entities(tracker: Tracker) -> str:
+    """The latest text with its recognised entities (council names) taken out."""
+    text = latest_text(tracker)
+    for entity in sorted(tracker.latest_message.get("entities") or [],
+                         key=lambda e: -int(e.get("start") or 0)):
+        start, end = entity.get("start"), entity.get("end")
+        if isinstance(start, int) and isinstance(end, int):
+            text = text[:start] + " " + text[end:]
+    return text
+
+
 def answer_topic(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker,
                  topic: str, council: str | None) -> list[EventType]:
     """Answer a topic, or start the decision flow its question starts.
@@ -125,6 +191,11 @@ def answer_topic(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: T
                 SlotSet("last_topic", topic), SlotSet("pending_topic", None),
                 *([SlotSet("role", role)] if role else [])]
     reply = answers.compose_answer(kb, topic, council)
+    others = [t for t in search.index(kb).mentioned(latest_text(tracker)) if t != topic]
+    if others:  # a long or many-part message: offer what else it asked about first
+        reply.buttons = answers.topic_buttons(kb, others[:MAX_MENTIONED], council) + [
+            b for b in reply.buttons if b["payload"] not in
+            {answers.topic_payload(t) for t in others[:MAX_MENTIONED]}]
     offered = kb.flow_offered_after(topic, council)
     if offered is not None:
         reply.buttons.append(flow_runner.start_button(kb, offered, council))
@@ -156,6 +227,9 @@ class ActionAnswerTopic(KnowledgeAction):
             log.warning("action_answer_topic ran for %r, which is not a topic", topic)
             send(dispatcher, answers.menu(kb, tracker.get_slot("local_authority")))
             return []
+        subject = kb.out_of_scope.subject_of(latest_text(tracker))
+        if subject is not None:  # "can I appeal the EHCP?": SEND words, but not this guidance
+            return decline(kb, dispatcher, tracker, subject)
         council = current_council(kb, tracker)
         if answers.needs_council(kb, topic, council):
             send(dispatcher, answers.council_prompt(kb))
@@ -166,9 +240,13 @@ class ActionAnswerTopic(KnowledgeAction):
 class ActionChooseCouncil(KnowledgeAction):
     """Set the conversation's council from "I'm in Havering" (or a council button).
 
-    Reads: `council` entities, slot `pending_topic`. Returns: SlotSet `local_authority`, and
-    answers the pending topic if the council was asked for one (SlotSet `last_topic`,
-    `pending_topic`).
+    A terse question that names a council ("EHCNA criteria sefton") is answered (or gets "Did
+    you mean") from the word search, for that council.
+
+    Reads: `council` entities, the text, slots `pending_topic`, `last_topic`,
+    `local_authority`. Returns: SlotSet `local_authority`, and answers the pending topic if the
+    council was asked for one, else the last topic answered if the council changed ("what about
+    in Havering?") (SlotSet `last_topic`, `pending_topic`).
     """
 
     def name(self) -> str:
@@ -183,9 +261,24 @@ class ActionChooseCouncil(KnowledgeAction):
             return []
         dispatcher.utter_message(text=kb.phrases["council_chosen"].format(
             council=kb.council_name(council)))
+        question = _without_entities(tracker)
+        index = search.index(kb)
+        if index.evidence(question) >= MIN_EVIDENCE:  # "EHCNA criteria sefton"
+            matches = index.search(question)
+            runner_up = matches[1].words if len(matches) > 1 else 0.0
+            if matches[0].words >= max(DECISIVE_WORDS, DECISIVE_RATIO * runner_up):
+                return answer_topic(kb, dispatcher, tracker, matches[0].topic, council)
+            ranked = [m.topic for m in matches[:MAX_SUGGESTIONS]]
+            send(dispatcher, answers.suggestions(kb, ranked, council))
+            return [SlotSet("local_authority", council),
+                    unanswered(tracker, "suggestions", suggested=ranked)]
         pending = tracker.get_slot("pending_topic")
         if pending in kb.topics:
             return answer_topic(kb, dispatcher, tracker, pending, council)
+        last = tracker.get_slot("last_topic")
+        if last in kb.topics and council != tracker.get_slot("local_authority"):
+            # "what about in Havering?" after an answer: the same topic, for that council
+            return answer_topic(kb, dispatcher, tracker, last, council)
         return [SlotSet("local_authority", council)]
 
 
@@ -218,11 +311,13 @@ class ActionShowMenu(KnowledgeAction):
 
 
 class ActionSuggestTopics(KnowledgeAction):
-    """When the NLU is unsure, offer the closest topics as "Did you mean" buttons; while a flow
-    waits for an answer, first try the text as that answer, else also offer to carry on.
+    """When the NLU is unsure: while a flow waits for an answer, first try the text as that
+    answer; decline a subject the guidance does not cover, or a message with too few of its
+    words; else offer the closest topics (actions.search) as "Did you mean" buttons, and the
+    flow to carry on with.
 
     Reads: the latest message's text and intent ranking, the council, slot `flow_state`.
-    Returns: SlotSet `flow_state` when the text answered the flow, else no events.
+    Returns: SlotSet `flow_state` when the text answered the flow, else SlotSet `unanswered`.
     """
 
     def name(self) -> str:
@@ -238,22 +333,30 @@ class ActionSuggestTopics(KnowledgeAction):
             for reply in step.replies:
                 send(dispatcher, reply)
             return [SlotSet("flow_state", step.state)]
+        subject = kb.out_of_scope.subject_of(text)
+        if subject is not None:
+            return decline(kb, dispatcher, tracker, subject)
+        index = search.index(kb)
+        if index.evidence(latest_text(tracker)) < MIN_EVIDENCE:
+            return decline(kb, dispatcher, tracker, None)
         ranking = tracker.latest_message.get("intent_ranking") or []
-        ranked = [r.get("name") for r in ranking if r.get("name") in kb.topics]
+        nlu = [(str(r.get("name")), float(r.get("confidence") or 0.0)) for r in ranking
+               if r.get("name") in kb.topics]
+        ranked = [m.topic for m in index.search(text, nlu)][:MAX_SUGGESTIONS]
         council = current_council(kb, tracker)
-        reply = (answers.suggestions(kb, ranked[:MAX_SUGGESTIONS], council) if ranked
+        reply = (answers.suggestions(kb, ranked, council) if ranked
                  else answers.menu(kb, council))
         resume = flow_runner.resume_button(kb, state)
         if resume is not None:
             reply.buttons.insert(0, resume)
         send(dispatcher, reply)
-        return []
+        return [unanswered(tracker, "suggestions", suggested=ranked)]
 
 
 class ActionSignpostOutOfScope(KnowledgeAction):
     """Decline a question the guidance does not cover, and say where to look instead.
 
-    Reads: the council. Returns: no events.
+    Reads: the text, the council, slot `flow_state`. Returns: SlotSet `unanswered`.
     """
 
     def name(self) -> str:
@@ -261,12 +364,8 @@ class ActionSignpostOutOfScope(KnowledgeAction):
 
     def answer(self, kb: KnowledgeBase, dispatcher: CollectingDispatcher,
                tracker: Tracker) -> list[EventType]:
-        reply = answers.out_of_scope(kb, current_council(kb, tracker))
-        resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))
-        if resume is not None:
-            reply.buttons.append(resume)
-        send(dispatcher, reply)
-        return []
+        return decline(kb, dispatcher, tracker,
+                       kb.out_of_scope.subject_of(latest_text(tracker)))
 
 
 class ActionRunFlow(KnowledgeAction):
@@ -336,5 +435,49 @@ class ActionRespondSafeguarding(KnowledgeAction):
         resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))
         if resume is not None:
             reply.buttons.append(resume)
+        send(dispatcher, reply)
+        return []
+
+
+class ActionContact(KnowledgeAction):
+    """"Can I speak to someone?": who the guidance points to (the school's SENCO, the council's
+    Local Offer), with those topics as buttons and their sources.
+
+    Reads: the council. Returns: SlotSet `local_authority` if newly known.
+    """
+
+    def name(self) -> str:
+        return "action_contact"
+
+    def answer(self, kb: KnowledgeBase, dispatcher: CollectingDispatcher,
+               tracker: Tracker) -> list[EventType]:
+        council = current_council(kb, tracker)
+        send(dispatcher, answers.contact(kb, council))
+        return _council_events(tracker, council)
+
+
+class ActionFollowUp(KnowledgeAction):
+    """"Tell me more" or "what does that mean?" after an answer: the topics related to the
+    last one, and its step-by-step guide if it has one.
+
+    Reads: slot `last_topic`, the council. Returns: no events.
+    """
+
+    def name(self) -> str:
+        return "action_follow_up"
+
+    def answer(self, kb: KnowledgeBase, dispatcher: CollectingDispatcher,
+               tracker: Tracker) -> list[EventType]:
+        council = current_council(kb, tracker)
+        last = tracker.get_slot("last_topic")
+        if last not in kb.topics:
+            reply = answers.menu(kb, council)
+            reply.text = kb.phrases["follow_up_none"]
+            send(dispatcher, reply)
+            return []
+        reply = answers.follow_up(kb, last, council)
+        offered = kb.flow_offered_after(last, council) or kb.flow_starting_from(last, council)
+        if offered is not None:
+            reply.buttons.append(flow_runner.start_button(kb, offered, council))
         send(dispatcher, reply)
         return []

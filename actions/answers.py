@@ -12,6 +12,8 @@ from actions.sources import SourceRef
 
 MAX_RELATED_BUTTONS = 3
 """How many related topics to offer under an answer."""
+CONTACT_TOPICS = ("senco_role", "local_offer")
+"""The topics whose sources say who to talk to: the school's SENCO and the Local Offer."""
 
 
 @dataclass(slots=True)
@@ -91,6 +93,35 @@ def source_line(kb: KnowledgeBase, sources: tuple[SourceRef, ...]) -> str:
     return kb.phrases["source_many"].format(sources="; ".join(parts))
 
 
+def topic_buttons(kb: KnowledgeBase, topic_ids: list[str], council: str | None
+                  ) -> list[dict[str, str]]:
+    """One button a topic, titled as the council words it."""
+    return [{"title": kb.title(t, council), "payload": topic_payload(t)} for t in topic_ids]
+
+
+def contact(kb: KnowledgeBase, council: str | None) -> Reply:
+    """Who to talk to, according to the guidance: the SENCO and the Local Offer topics, as
+    buttons, with those topics' sources."""
+    topics = [t for t in CONTACT_TOPICS if t in kb.topics]
+    sources = [ref for t in topics for ref in pick_file(kb, t, council).sources]
+    text = kb.phrases["contact"]
+    if sources:
+        text += "\n\n" + source_line(kb, tuple(sources))
+    return Reply(text=text, buttons=topic_buttons(kb, topics, council), custom={
+        "topic": "contact", "local_authority": council,
+        "sources": [s.as_payload() for s in sources]})
+
+
+def follow_up(kb: KnowledgeBase, topic_id: str, council: str | None) -> Reply:
+    """"Tell me more" about a topic: its related topics as buttons."""
+    chosen = pick_file(kb, topic_id, council)
+    related = list(chosen.related) or [t for t in kb.topic_ids() if t != topic_id]
+    return Reply(text=kb.phrases["follow_up_more"].format(title=chosen.title),
+                 buttons=topic_buttons(kb, related, council),
+                 custom={"topic": topic_id, "local_authority": council, "sources": [
+                     s.as_payload() for s in chosen.sources], "follow_up": True})
+
+
 def council_prompt(kb: KnowledgeBase, text_key: str = "choose_council") -> Reply:
     """Ask which council's guidance to use, with one button a council."""
     names = _join([kb.councils[c].name for c in sorted(kb.councils)])
@@ -115,10 +146,19 @@ def suggestions(kb: KnowledgeBase, topic_ids: list[str], council: str | None) ->
                          "local_authority": council, "sources": []})
 
 
-def out_of_scope(kb: KnowledgeBase, council: str | None) -> Reply:
-    """Decline kindly and signpost, for questions the guidance does not cover."""
-    return Reply(text=kb.phrases["out_of_scope"],
-                 custom={"topic": "out_of_scope", "local_authority": council, "sources": []})
+def out_of_scope(kb: KnowledgeBase, council: str | None, subject: str | None = None,
+                 mentioned: list[str] | None = None) -> Reply:
+    """Decline kindly and signpost, for questions the guidance does not cover; name the
+    subject when it is one of knowledge/out_of_scope.yml's, and offer any topics the message
+    also mentioned."""
+    text = (kb.phrases["out_of_scope_subject"].format(subject=subject) if subject
+            else kb.phrases["out_of_scope"])
+    topics = list(mentioned or [])[:MAX_RELATED_BUTTONS]
+    buttons = [{"title": kb.title(t, council), "payload": topic_payload(t)} for t in topics]
+    custom: dict[str, Any] = {"topic": "out_of_scope", "local_authority": council, "sources": []}
+    if subject:
+        custom["subject"] = subject
+    return Reply(text=text, buttons=buttons, custom=custom)
 
 
 def _join(items: list[str]) -> str:

@@ -18,8 +18,8 @@ from tests.conftest import Pack
 def make_tracker(intent: str = "greet", *, entities: list[dict[str, Any]] | None = None,
                  metadata: dict[str, Any] | None = None, slots: dict[str, Any] | None = None,
                  events: list[dict[str, Any]] | None = None,
-                 ranking: list[dict[str, Any]] | None = None) -> Tracker:
-    latest = {"text": "...", "intent": {"name": intent, "confidence": 0.9},
+                 ranking: list[dict[str, Any]] | None = None, text: str = "...") -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
               "entities": entities or [], "metadata": metadata or {},
               "intent_ranking": ranking or []}
     return Tracker.from_dict({
@@ -113,22 +113,146 @@ def test_a_non_topic_intent_gets_the_menu_not_an_error(kb) -> None:
     assert events == []
 
 
-def test_low_confidence_offers_the_top_three_topics(kb) -> None:
-    ranking = [{"name": "nlu_fallback", "confidence": 0.5},
-               {"name": "sen_support", "confidence": 0.3}, {"name": "greet", "confidence": 0.2},
-               {"name": "senco_role", "confidence": 0.1},
-               {"name": "local_offer", "confidence": 0.05},
-               {"name": "provision_maps", "confidence": 0.01}]
+UNSURE_RANKING = [{"name": "nlu_fallback", "confidence": 0.5},
+                  {"name": "sen_support", "confidence": 0.3}, {"name": "greet", "confidence": 0.2},
+                  {"name": "senco_role", "confidence": 0.1},
+                  {"name": "local_offer", "confidence": 0.05},
+                  {"name": "provision_maps", "confidence": 0.01}]
+
+
+def test_low_confidence_offers_three_topics_ranked_by_the_nlu_and_the_words(kb) -> None:
+    messages, events = run(acts.ActionSuggestTopics(), make_tracker(
+        "nlu_fallback", ranking=UNSURE_RANKING, metadata={"local_authority": "sefton"},
+        text="is he on the sen register or not"))
+    suggested = messages[0]["custom"]["suggested"]
+    assert messages[0]["custom"]["topic"] == "suggestions"
+    assert suggested[0] == "sen_support" and len(suggested) == 3
+    assert [b["payload"] for b in messages[0]["buttons"]] == [*(f"/{t}" for t in suggested),
+                                                             "/help"]
+    record = events[0]["value"]
+    assert events[0]["name"] == "unanswered"
+    assert record["text"] == "is he on the sen register or not"
+    assert record["outcome"] == "suggestions" and record["suggested"] == suggested
+    assert record["predictions"][0] == {"intent": "sen_support", "confidence": 0.3}
+
+
+def test_word_matches_can_outrank_a_weak_nlu_guess(kb) -> None:
     messages, _ = run(acts.ActionSuggestTopics(), make_tracker(
-        "nlu_fallback", ranking=ranking, metadata={"local_authority": "sefton"}))
-    assert messages[0]["custom"]["suggested"] == ["sen_support", "senco_role", "local_offer"]
-    assert messages[0]["buttons"][-1]["payload"] == "/help"
+        "nlu_fallback", ranking=UNSURE_RANKING, metadata={"local_authority": "sefton"},
+        text="educational pyschologist visit"))
+    assert messages[0]["custom"]["suggested"][0] == "external_professionals"
+
+
+def test_low_confidence_without_the_guidances_words_is_declined_not_guessed(kb) -> None:
+    messages, events = run(acts.ActionSuggestTopics(), make_tracker(
+        "nlu_fallback", ranking=UNSURE_RANKING, text="what's the weather like tomorrow"))
+    assert messages[0]["text"] == kb.phrases["out_of_scope"]
+    assert messages[0]["custom"]["topic"] == "out_of_scope"
+    assert events[0]["name"] == "unanswered" and events[0]["value"]["outcome"] == "out_of_scope"
+
+
+@pytest.mark.parametrize("text, subject", [
+    ("can I appeal the council's EHCP decision at tribunal", "appeals, tribunals and complaints"),
+    ("does the council pay for a taxi to school", "school transport"),
+    ("my son has been excluded for 3 days", "exclusions and suspensions"),
+])
+def test_a_subject_the_guidance_does_not_cover_is_declined_even_if_the_nlu_chose_a_topic(
+        kb, text, subject) -> None:
+    messages, events = run(acts.ActionAnswerTopic(), make_tracker(
+        "ehcp_what_it_can_do", text=text, metadata={"local_authority": "sefton"}))
+    assert messages[0]["text"] == kb.phrases["out_of_scope_subject"].format(subject=subject)
+    assert messages[0]["custom"] == {"topic": "out_of_scope", "local_authority": "sefton",
+                                     "sources": [], "subject": subject}
+    assert SlotSet("last_topic", "ehcp_what_it_can_do") not in events
+    assert events[-1]["name"] == "unanswered" and events[-1]["value"]["subject"] == subject
+
+
+def test_a_decline_offers_the_topics_the_message_also_named(kb) -> None:
+    messages, _ = run(acts.ActionSignpostOutOfScope(), make_tracker(
+        "out_of_scope", text="can I appeal if they refuse an ehc needs assessment"))
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads and all(p.lstrip("/") in kb.topics for p in payloads)
 
 
 def test_out_of_scope_is_declined_with_its_topic(kb) -> None:
     messages, _ = run(acts.ActionSignpostOutOfScope(), make_tracker("out_of_scope"))
     assert messages[0]["text"] == kb.phrases["out_of_scope"]
     assert messages[0]["custom"]["topic"] == "out_of_scope"
+
+
+def test_a_message_naming_other_topics_offers_them_first(kb) -> None:
+    text = ("My daughter is 9 and finds reading hard. What does the SENCO do, "
+            "and should we ask an educational psychologist to see her?")
+    messages, _ = run(acts.ActionAnswerTopic(), make_tracker(
+        "senco_role", text=text, metadata={"local_authority": "sefton"}))
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert messages[0]["custom"]["topic"] == "senco_role"
+    assert "/senco_role" not in payloads
+    assert payloads[0] == "/external_professionals"
+
+
+def test_what_about_another_council_answers_the_last_topic_for_it(kb) -> None:
+    messages, events = run(acts.ActionChooseCouncil(), make_tracker(
+        "inform_council", text="what about in Havering?", entities=[
+            {"entity": "council", "value": "Havering", "start": 14, "end": 22}],
+        slots={"local_authority": "sefton", "last_topic": "sen_support"}))
+    assert messages[1]["custom"]["topic"] == "sen_support"
+    assert messages[1]["custom"]["local_authority"] == "havering"
+    assert SlotSet("local_authority", "havering") in events
+
+
+def test_a_terse_question_naming_a_council_is_answered_for_that_council(kb) -> None:
+    text = "EP referral havering"
+    messages, events = run(acts.ActionChooseCouncil(), make_tracker(
+        "inform_council", text=text, entities=[
+            {"entity": "council", "value": "havering", "start": 12, "end": 20}]))
+    assert messages[1]["custom"]["topic"] == "external_professionals"
+    assert messages[1]["custom"]["local_authority"] == "havering"
+    assert SlotSet("local_authority", "havering") in events
+
+
+def test_just_naming_a_council_sets_it_and_answers_nothing(kb) -> None:
+    messages, events = run(acts.ActionChooseCouncil(), make_tracker(
+        "inform_council", text="I'm in Havering", entities=[
+            {"entity": "council", "value": "havering", "start": 7, "end": 15}]))
+    assert len(messages) == 1 and "custom" not in messages[0] or not messages[0]["custom"]
+    assert events == [SlotSet("local_authority", "havering")]
+
+
+def test_tell_me_more_offers_the_topics_related_to_the_last_answer(kb) -> None:
+    messages, _ = run(acts.ActionFollowUp(), make_tracker(
+        "follow_up", slots={"last_topic": "sen_support", "local_authority": "sefton"}))
+    related = kb.topics["sen_support"]["sefton"].related
+    assert messages[0]["text"] == kb.phrases["follow_up_more"].format(
+        title=kb.title("sen_support", "sefton"))
+    assert [b["payload"] for b in messages[0]["buttons"]][:len(related)] == [
+        f"/{t}" for t in related]
+    assert messages[0]["custom"]["topic"] == "sen_support"
+
+
+def test_tell_me_more_before_any_answer_shows_the_topics(kb) -> None:
+    messages, _ = run(acts.ActionFollowUp(), make_tracker("follow_up"))
+    assert messages[0]["text"] == kb.phrases["follow_up_none"]
+    assert len(messages[0]["buttons"]) == len(kb.topics)
+
+
+def test_asking_for_a_person_says_who_the_guidance_points_to_with_sources(kb) -> None:
+    messages, _ = run(acts.ActionContact(), make_tracker(
+        "contact", metadata={"local_authority": "havering"}))
+    custom = messages[0]["custom"]
+    assert messages[0]["text"].startswith(kb.phrases["contact"])
+    assert custom["topic"] == "contact" and custom["local_authority"] == "havering"
+    expected = [s.as_payload() for t in ("senco_role", "local_offer")
+                for s in answers.pick_file(kb, t, "havering").sources]
+    assert custom["sources"] == expected
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/senco_role", "/local_offer"]
+
+
+def test_a_cut_message_is_told_so_before_the_answer(kb) -> None:
+    messages, _ = run(acts.ActionAnswerTopic(), make_tracker(
+        "sen_support", metadata={"local_authority": "sefton", "truncated": True}))
+    assert messages[0]["text"] == kb.phrases["long_message"]
+    assert messages[1]["custom"]["topic"] == "sen_support"
 
 
 def test_the_menu_lists_every_topic(kb) -> None:
@@ -249,7 +373,7 @@ def test_an_unsure_parse_mid_flow_that_is_no_answer_offers_to_carry_on(toy_store
     tracker.latest_message["text"] = "purple elephants"
     messages, events = run(acts.ActionSuggestTopics(), tracker)
     assert messages[0]["buttons"][0]["payload"] == "/flow_resume"
-    assert events == []
+    assert [e["name"] for e in events] == ["unanswered"]
 
 
 def test_the_safeguarding_reply_is_fixed_and_says_so_in_its_topic(kb) -> None:

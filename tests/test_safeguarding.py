@@ -51,3 +51,21 @@ def test_the_nlu_component_sets_the_safeguarding_intent_first(kb: KnowledgeBase)
     assert concern.get("intent") == {"name": "safeguarding", "confidence": 1.0}
     assert [r["name"] for r in concern.get("intent_ranking")] == ["safeguarding", "sen_support"]
     assert calm.get("intent")["name"] == "sen_support"
+
+
+def test_a_weak_learned_safeguarding_guess_becomes_unsure_not_a_safeguarding_reply(
+        kb: KnowledgeBase) -> None:
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.safeguarding import SafeguardingClassifier
+
+    component = SafeguardingClassifier(kb.safeguarding, learned_threshold=0.6)
+    weak = Message(data={"text": "what's it like outside",
+                         "intent": {"name": "safeguarding", "confidence": 0.49},
+                         "intent_ranking": [{"name": "safeguarding", "confidence": 0.49}]})
+    sure = Message(data={"text": "someone is hurting my daughter",
+                         "intent": {"name": "safeguarding", "confidence": 0.93}})
+    component.process([weak, sure])
+    assert weak.get("intent") == {"name": "nlu_fallback", "confidence": 0.49}
+    assert [r["name"] for r in weak.get("intent_ranking")] == ["nlu_fallback", "safeguarding"]
+    assert sure.get("intent")["name"] == "safeguarding"
