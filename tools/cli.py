@@ -14,7 +14,8 @@ from actions.errors import SendAssistantError
 from actions.knowledge import load_knowledge
 from actions.paths import KNOWLEDGE_DIR, PROJECT_ROOT
 
-DEFAULT_EVAL_SET = PROJECT_ROOT / "tests" / "eval" / "dev_questions.yaml"
+DEFAULT_EVAL_SETS = [PROJECT_ROOT / "tests" / "eval" / "dev_questions.yaml",
+                     PROJECT_ROOT / "tests" / "eval" / "extended_questions.yaml"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,14 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--council", default=None,
                       help="send this council as metadata.local_authority (e.g. sefton)")
 
-    evaluate = commands.add_parser("evaluate", help="measure top-1 topic accuracy on an "
-                                   "evaluation set through the REST channel")
-    evaluate.add_argument("--questions", type=Path, default=DEFAULT_EVAL_SET,
-                          help="evaluation set (default: tests/eval/dev_questions.yaml)")
+    evaluate = commands.add_parser("evaluate", help="measure accuracy, out-of-scope declines "
+                                   "and wrong-topic answers through the REST channel")
+    evaluate.add_argument("--questions", type=Path, nargs="+", default=DEFAULT_EVAL_SETS,
+                          help="evaluation sets, each reported on its own (default: "
+                          "tests/eval/dev_questions.yaml tests/eval/extended_questions.yaml)")
     evaluate.add_argument("--url", default=None, help="evaluate an assistant already running "
                           "here instead of starting one")
     evaluate.add_argument("--min-accuracy", type=float, default=None,
-                          help="exit 1 if in-scope accuracy is below this (0 to 1)")
+                          help="exit 1 if in-scope accuracy of a set is below this (0 to 1)")
 
     args = parser.parse_args(argv)
     try:
@@ -178,20 +180,23 @@ def _evaluate(args: argparse.Namespace) -> int:
     from tools.evaluate import accuracy, evaluate, load_questions, report
     from tools.servers import free_port, running_assistant
 
-    questions = load_questions(args.questions)
+    sets = {path: load_questions(path) for path in args.questions}
     if args.url:
-        results = evaluate(args.url.rstrip("/") + "/webhooks/rest/webhook", questions)
+        webhook = args.url.rstrip("/") + "/webhooks/rest/webhook"
+        results = {path: evaluate(webhook, qs) for path, qs in sets.items()}
     else:
         print("Starting the assistant on free ports...", flush=True)
         with tempfile.TemporaryDirectory() as tmp, running_assistant(
                 rasa_port=free_port(), action_port=free_port(), work_dir=Path(tmp)) as assistant:
-            results = evaluate(assistant.webhook, questions)
-    print(report(results))
-    in_scope = accuracy([r for r in results if r.question.in_scope])
-    if args.min_accuracy is not None and in_scope < args.min_accuracy:
-        print(f"FAIL: in-scope accuracy {in_scope:.1%} is below {args.min_accuracy:.0%}")
-        return 1
-    return 0
+            results = {path: evaluate(assistant.webhook, qs) for path, qs in sets.items()}
+    failed = False
+    for path, rs in results.items():
+        print(f"\n== {path} ({len(rs)} questions)\n{report(rs)}")
+        in_scope = accuracy([r for r in rs if r.question.in_scope])
+        if args.min_accuracy is not None and in_scope < args.min_accuracy:
+            print(f"FAIL: in-scope accuracy {in_scope:.1%} is below {args.min_accuracy:.0%}")
+            failed = True
+    return 1 if failed else 0
 
 
 _COMMANDS = {"build": _build, "check": _check, "train": _train, "serve": _serve,

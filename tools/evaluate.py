@@ -1,5 +1,9 @@
-"""Measure top-1 accuracy: ask every evaluation question through the REST channel, compare the
-first answer's `custom.topic` with the topics the question accepts."""
+"""Measure how well the assistant understands: ask every evaluation question through the REST
+channel and compare the first answer's `custom.topic` with the topics the question accepts.
+
+Three figures: in-scope top-1 accuracy; the share of out-of-scope questions declined; and the
+share of all questions answered with a wrong topic (not a decline, not "Did you mean"), the
+costliest error, since the person gets a confident answer to a question they did not ask."""
 from __future__ import annotations
 
 import json
@@ -15,6 +19,8 @@ import yaml
 from actions.errors import SendAssistantError
 
 OUT_OF_SCOPE = "out_of_scope"
+UNSURE_REPLIES = (OUT_OF_SCOPE, "suggestions")
+"""Replies that answer no topic: a decline, or "Did you mean" choices."""
 
 
 class EvaluationError(SendAssistantError):
@@ -51,6 +57,12 @@ class Result:
     def correct(self) -> bool:
         """Whether that topic is one the question accepts."""
         return self.topic in self.question.expect
+
+    @property
+    def confidently_wrong(self) -> bool:
+        """Whether it answered a topic the question does not accept (rather than declining,
+        offering choices, or answering right)."""
+        return not self.correct and self.topic not in (*UNSURE_REPLIES, None)
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -97,6 +109,11 @@ def accuracy(results: list[Result]) -> float:
     return sum(r.correct for r in results) / len(results) if results else 0.0
 
 
+def confident_wrong_rate(results: list[Result]) -> float:
+    """The share of results that answered a wrong topic (0 for none)."""
+    return sum(r.confidently_wrong for r in results) / len(results) if results else 0.0
+
+
 def report(results: list[Result]) -> str:
     """Per-topic and overall top-1 accuracy, then every miss."""
     by_topic: dict[str, list[Result]] = defaultdict(list)
@@ -114,11 +131,14 @@ def report(results: list[Result]) -> str:
               f"({sum(r.correct for r in in_scope)}/{len(in_scope)})",
               f"out-of-scope declined:       {accuracy(out_scope):.1%} "
               f"({sum(r.correct for r in out_scope)}/{len(out_scope)})",
+              f"wrong topic answered:        {confident_wrong_rate(results):.1%} "
+              f"({sum(r.confidently_wrong for r in results)}/{len(results)})",
               f"overall top-1 accuracy:      {accuracy(results):.1%} "
               f"({sum(r.correct for r in results)}/{len(results)})"]
     misses = [r for r in results if not r.correct]
     if misses:
-        lines += ["", "misses (council | question | expected -> answered):"]
-        lines += [f"  {r.question.council} | {r.question.text} | {'/'.join(r.question.expect)}"
-                  f" -> {r.topic}" for r in misses]
+        lines += ["", "misses (council | question | expected -> answered; ! = wrong topic):"]
+        lines += [f"{'!' if r.confidently_wrong else ' '} {r.question.council} | "
+                  f"{r.question.text[:150]} | {'/'.join(r.question.expect)} -> {r.topic}"
+                  for r in misses]
     return "\n".join(lines)
