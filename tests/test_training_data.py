@@ -1,6 +1,7 @@
 """The evaluation questions stay out of the training data, so accuracy measures generalisation."""
 from __future__ import annotations
 
+import pytest
 import yaml
 from rapidfuzz import fuzz
 
@@ -9,6 +10,7 @@ from actions.paths import PROJECT_ROOT
 from tools.evaluate import load_questions
 
 EVAL_SET = PROJECT_ROOT / "tests" / "eval" / "dev_questions.yaml"
+EXTENDED_SET = PROJECT_ROOT / "tests" / "eval" / "extended_questions.yaml"
 TOO_CLOSE = 88
 """Similarity (0-100) at which a training example counts as a copy of an evaluation question."""
 
@@ -21,10 +23,12 @@ def training_examples(kb: KnowledgeBase) -> list[str]:
     return examples
 
 
-def test_no_evaluation_question_or_close_copy_is_training_data(kb: KnowledgeBase) -> None:
+@pytest.mark.parametrize("eval_set", [EVAL_SET, EXTENDED_SET], ids=["dev", "extended"])
+def test_no_evaluation_question_or_close_copy_is_training_data(kb: KnowledgeBase,
+                                                               eval_set) -> None:
     examples = {normalise_question(e) for e in training_examples(kb)}
     copies = []
-    for question in load_questions(EVAL_SET):
+    for question in load_questions(eval_set):
         q = normalise_question(question.text)
         if len(q.split()) < 3:
             continue  # "local offer website": two words are a topic's name, not a question
@@ -32,6 +36,9 @@ def test_no_evaluation_question_or_close_copy_is_training_data(kb: KnowledgeBase
     assert copies == []
 
 
-def test_the_evaluation_set_covers_every_topic_it_names(kb: KnowledgeBase) -> None:
-    named = {t for q in load_questions(EVAL_SET) for t in q.expect}
-    assert named - set(kb.topics) - {"out_of_scope"} == set()
+@pytest.mark.parametrize("eval_set", [EVAL_SET, EXTENDED_SET], ids=["dev", "extended"])
+def test_the_evaluation_set_names_only_real_topics_and_flows(kb: KnowledgeBase,
+                                                             eval_set) -> None:
+    named = {t for q in load_questions(eval_set) for t in q.expect}
+    flows = {f for council_flows in kb.flows.values() for f in council_flows}
+    assert named - set(kb.topics) - flows - {"out_of_scope"} == set()
