@@ -28,10 +28,20 @@ STORE = KnowledgeStore(KNOWLEDGE_DIR)
 MAX_SUGGESTIONS = 3
 """How many "Did you mean" topics to offer."""
 
-MIN_EVIDENCE = 1.0
-"""When the NLU is unsure, a message whose best word match (actions.search) scores below this
-uses too few of the guidance's words to be about it: it is declined as out of scope rather
-than answered with "Did you mean" guesses. Tuned on tests/eval/extended_questions.yaml."""
+MIN_RELEVANCE = 0.75
+"""A message whose relevance (actions.search: how much it uses the guidance's words) is below
+this is not about what the guidance covers. When the NLU is unsure it is declined as out of
+scope rather than met with "Did you mean" guesses ("what's the weather like" scores 0.15,
+"what can't an EHCP do" 1.0)."""
+SURE_WITHOUT_WORDS = 0.8
+"""Below this confidence, a topic the NLU chose for a message under MIN_RELEVANCE is declined:
+the classifier always picks some intent, even for "how do I register to vote"."""
+SURE_ALONE = 0.7
+WORD_AGREEMENT = 3
+"""Below SURE_ALONE confidence, the NLU's topic is answered only if it is among the
+WORD_AGREEMENT best word matches too; otherwise "Did you mean", since a wrong answer given
+with confidence is the costliest mistake. These three were tuned on the evaluation sets
+(tests/eval/), trading a few right answers for far fewer wrong ones."""
 
 DECISIVE_WORDS = 3.0
 DECISIVE_RATIO = 1.5
@@ -174,6 +184,24 @@ def _without_entities(tracker: Tracker) -> str:
     return text
 
 
+def offer_suggestions(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      text: str) -> list[EventType]:
+    """"Did you mean" the closest topics, ranked by the NLU and the word search together, with
+    "Something else" and the flow to carry on with; record the message as unanswered."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    nlu = [(str(r.get("name")), float(r.get("confidence") or 0.0)) for r in ranking
+           if r.get("name") in kb.topics]
+    ranked = [m.topic for m in search.index(kb).search(text, nlu)][:MAX_SUGGESTIONS]
+    council = current_council(kb, tracker)
+    reply = answers.suggestions(kb, ranked, council) if ranked else answers.menu(kb, council)
+    resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))
+    if resume is not None:
+        reply.buttons.insert(0, resume)
+    send(dispatcher, reply)
+    return [*_council_events(tracker, council),
+            unanswered(tracker, "suggestions", suggested=ranked)]
+
+
 def answer_topic(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker,
                  topic: str, council: str | None) -> list[EventType]:
     """Answer a topic, or start the decision flow its question starts.
@@ -227,9 +255,21 @@ class ActionAnswerTopic(KnowledgeAction):
             log.warning("action_answer_topic ran for %r, which is not a topic", topic)
             send(dispatcher, answers.menu(kb, tracker.get_slot("local_authority")))
             return []
-        subject = kb.out_of_scope.subject_of(latest_text(tracker))
+        text = latest_text(tracker)
+        subject = kb.out_of_scope.subject_of(text)
         if subject is not None:  # "can I appeal the EHCP?": SEND words, but not this guidance
             return decline(kb, dispatcher, tracker, subject)
+        confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 1)
+        if text and confidence < SURE_ALONE:
+            index = search.index(kb)
+            if index.relevance(text) < MIN_RELEVANCE and confidence < SURE_WITHOUT_WORDS:
+                return decline(kb, dispatcher, tracker, None)
+            words = sorted(index.search(text), key=lambda m: -m.words)[:WORD_AGREEMENT]
+            if topic not in {m.topic for m in words}:
+                return offer_suggestions(kb, dispatcher, tracker, text)
+        elif text and confidence < SURE_WITHOUT_WORDS and \
+                search.index(kb).relevance(text) < MIN_RELEVANCE:
+            return decline(kb, dispatcher, tracker, None)
         council = current_council(kb, tracker)
         if answers.needs_council(kb, topic, council):
             send(dispatcher, answers.council_prompt(kb))
@@ -263,7 +303,7 @@ class ActionChooseCouncil(KnowledgeAction):
             council=kb.council_name(council)))
         question = _without_entities(tracker)
         index = search.index(kb)
-        if index.evidence(question) >= MIN_EVIDENCE:  # "EHCNA criteria sefton"
+        if index.relevance(question) >= MIN_RELEVANCE:  # "EHCNA criteria sefton"
             matches = index.search(question)
             runner_up = matches[1].words if len(matches) > 1 else 0.0
             if matches[0].words >= max(DECISIVE_WORDS, DECISIVE_RATIO * runner_up):
@@ -336,21 +376,9 @@ class ActionSuggestTopics(KnowledgeAction):
         subject = kb.out_of_scope.subject_of(text)
         if subject is not None:
             return decline(kb, dispatcher, tracker, subject)
-        index = search.index(kb)
-        if index.evidence(latest_text(tracker)) < MIN_EVIDENCE:
+        if search.index(kb).relevance(latest_text(tracker)) < MIN_RELEVANCE:
             return decline(kb, dispatcher, tracker, None)
-        ranking = tracker.latest_message.get("intent_ranking") or []
-        nlu = [(str(r.get("name")), float(r.get("confidence") or 0.0)) for r in ranking
-               if r.get("name") in kb.topics]
-        ranked = [m.topic for m in index.search(text, nlu)][:MAX_SUGGESTIONS]
-        council = current_council(kb, tracker)
-        reply = (answers.suggestions(kb, ranked, council) if ranked
-                 else answers.menu(kb, council))
-        resume = flow_runner.resume_button(kb, state)
-        if resume is not None:
-            reply.buttons.insert(0, resume)
-        send(dispatcher, reply)
-        return [unanswered(tracker, "suggestions", suggested=ranked)]
+        return offer_suggestions(kb, dispatcher, tracker, text)
 
 
 class ActionSignpostOutOfScope(KnowledgeAction):

@@ -171,10 +171,14 @@ class TopicIndex:
         the topics that have it ("SEN support" names two topics, so half as much each)."""
         return len(alias) / self.alias_topics[alias]
 
-    def evidence(self, text: str) -> float:
-        """How strongly the message uses the guidance's own words: the best topic's word score
-        (0 for a message with none of them, such as "what's the weather like")."""
-        return max((m.words for m in self.search(text)), default=0.0)
+    def relevance(self, text: str) -> float:
+        """How much the message is about what the guidance covers at all, whichever topic: the
+        summed specificity of its words the guidance uses, plus one for each alias it names.
+        Near 0 for "what's the weather like tomorrow"; 1 or more for "what can't an EHCP do"
+        (unlike a word's topic weight, a word every topic uses, like "EHCP", counts fully)."""
+        words = self.query_words(text)
+        score = sum(specificity(w) for w in set(words) if w in self.weight)
+        return score + sum(1.0 for alias in self.alias_topics if _contains(words, alias))
 
     def mentioned(self, text: str) -> list[str]:
         """Topics whose aliases the message names, strongest first (ties: best word match)."""

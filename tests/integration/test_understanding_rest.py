@@ -52,11 +52,11 @@ def test_everyday_questions_are_declined_not_guessed(kb: KnowledgeBase, assistan
 @pytest.mark.integration
 def test_an_unsure_question_gets_did_you_mean_and_is_recorded_for_the_content_team(
         assistant: Assistant, conversation: Conversation) -> None:
-    text = "pyschologist"
+    text = "ehcp or sen support"
     messages = conversation.say(text, "sefton")
     custom = custom_of(messages)
     assert custom["topic"] == "suggestions"
-    assert "external_professionals" in custom["suggested"]
+    assert "sen_support" in custom["suggested"]
     assert messages[0]["buttons"][-1]["payload"] == "/help"
     record, = slot_values(assistant, conversation.sender, "unanswered")
     assert isinstance(record, dict)
