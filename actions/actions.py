@@ -36,7 +36,7 @@ scope rather than met with "Did you mean" guesses ("what's the weather like" sco
 SURE_WITHOUT_WORDS = 0.8
 """Below this confidence, a topic the NLU chose for a message under MIN_RELEVANCE is declined:
 the classifier always picks some intent, even for "how do I register to vote"."""
-SURE_ALONE = 0.7
+SURE_ALONE = 0.6
 WORD_AGREEMENT = 3
 """Below SURE_ALONE confidence, the NLU's topic is answered only if it is among the
 WORD_AGREEMENT best word matches too; otherwise "Did you mean", since a wrong answer given
@@ -173,11 +173,12 @@ def decline(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracke
                                                             subject=subject)]
 
 
-def _without_entities(tracker: Tracker) -> str:
-    """The latest text with its recognised entities (council names) taken out."""
+def _without_councils(tracker: Tracker) -> str:
+    """The latest text with the council names the NLU found taken out."""
     text = latest_text(tracker)
-    for entity in sorted(tracker.latest_message.get("entities") or [],
-                         key=lambda e: -int(e.get("start") or 0)):
+    councils = [e for e in tracker.latest_message.get("entities") or []
+                if e.get("entity") == "council"]
+    for entity in sorted(councils, key=lambda e: -int(e.get("start") or 0)):
         start, end = entity.get("start"), entity.get("end")
         if isinstance(start, int) and isinstance(end, int):
             text = text[:start] + " " + text[end:]
@@ -301,7 +302,7 @@ class ActionChooseCouncil(KnowledgeAction):
             return []
         dispatcher.utter_message(text=kb.phrases["council_chosen"].format(
             council=kb.council_name(council)))
-        question = _without_entities(tracker)
+        question = _without_councils(tracker)
         index = search.index(kb)
         if index.relevance(question) >= MIN_RELEVANCE:  # "EHCNA criteria sefton"
             matches = index.search(question)

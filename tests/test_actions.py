@@ -217,6 +217,14 @@ def test_a_terse_question_naming_a_council_is_answered_for_that_council(kb) -> N
     assert SlotSet("local_authority", "havering") in events
 
 
+def test_a_terse_question_keeps_its_send_terms_when_the_council_is_taken_out(kb) -> None:
+    messages, _ = run(acts.ActionChooseCouncil(), make_tracker(
+        "inform_council", text="SENCo duties havering", entities=[
+            {"entity": "send_term", "value": "SENCo", "start": 0, "end": 5},
+            {"entity": "council", "value": "havering", "start": 13, "end": 21}]))
+    assert messages[1]["custom"]["topic"] == "senco_role"
+
+
 def test_just_naming_a_council_sets_it_and_answers_nothing(kb) -> None:
     messages, events = run(acts.ActionChooseCouncil(), make_tracker(
         "inform_council", text="I'm in Havering", entities=[

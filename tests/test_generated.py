@@ -77,3 +77,14 @@ def test_every_alias_becomes_a_lower_case_pattern_for_its_topic(kb: KnowledgeBas
     for topic in kb.topic_ids():
         for alias in kb.aliases(topic):
             assert ("send_term", topic, tuple(t.lower_ for t in tokenizer(alias))) in patterns
+
+
+def test_the_pipeline_corrects_misspelt_send_words_in_lemmas_only(nlp) -> None:
+    doc = nlp("the educational pyschologist and speach therapy")
+    assert [t.lemma_ for t in doc][2:5] == ["psychologist", "and", "speech"]
+    assert doc.text == "the educational pyschologist and speach therapy"  # as typed
+
+
+def test_the_pipeline_leaves_real_words_and_short_abbreviations_alone(nlp) -> None:
+    assert [t.lemma_ for t in nlp("weather tomorrow OT EP")] == [
+        "weather", "tomorrow", "OT", "EP"]

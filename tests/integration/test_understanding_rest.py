@@ -121,3 +121,12 @@ def test_a_100_kb_message_is_answered_and_only_its_first_part_kept(
         stored, = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = "
                              "'user'", (conversation.sender,)).fetchone()
     assert len(json.loads(stored)["text"]) <= MAX_MESSAGE_CHARS
+
+
+@pytest.mark.integration
+def test_a_many_part_message_answers_one_part_and_offers_the_others(
+        conversation: Conversation) -> None:
+    messages = conversation.say("We think our son needs an educational psychologist. What does "
+                                "the SENCO do in school?", "sefton")
+    assert custom_of(messages)["topic"] == "senco_role"
+    assert messages[0]["buttons"][0]["payload"] == "/external_professionals"
