@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from abc import ABCMeta, abstractmethod
 from typing import Any
 
@@ -135,6 +136,22 @@ def current_role(tracker: Tracker) -> str | None:
     return role if role in ("parent", "professional") else None
 
 
+ANSWER, SUGGEST, DECLINE = "answer", "suggest", "decline"
+
+
+def verdict(index: search.TopicIndex, topic: str, confidence: float, text: str) -> str:
+    """Whether to answer the topic the NLU chose for a typed message, offer "Did you mean"
+    instead, or decline the message as not about the guidance (see SURE_ALONE and friends)."""
+    if not text or confidence >= SURE_WITHOUT_WORDS:
+        return ANSWER
+    if index.relevance(text) < MIN_RELEVANCE:
+        return DECLINE
+    if confidence >= SURE_ALONE:
+        return ANSWER
+    best = sorted(index.search(text), key=lambda m: -m.words)[:WORD_AGREEMENT]
+    return ANSWER if topic in {m.topic for m in best} else SUGGEST
+
+
 def latest_text(tracker: Tracker) -> str:
     """What the person typed (already redacted and cut by the channel); "" for a button."""
     text = tracker.latest_message.get("text") or ""
@@ -261,16 +278,11 @@ class ActionAnswerTopic(KnowledgeAction):
         if subject is not None:  # "can I appeal the EHCP?": SEND words, but not this guidance
             return decline(kb, dispatcher, tracker, subject)
         confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 1)
-        if text and confidence < SURE_ALONE:
-            index = search.index(kb)
-            if index.relevance(text) < MIN_RELEVANCE and confidence < SURE_WITHOUT_WORDS:
-                return decline(kb, dispatcher, tracker, None)
-            words = sorted(index.search(text), key=lambda m: -m.words)[:WORD_AGREEMENT]
-            if topic not in {m.topic for m in words}:
-                return offer_suggestions(kb, dispatcher, tracker, text)
-        elif text and confidence < SURE_WITHOUT_WORDS and \
-                search.index(kb).relevance(text) < MIN_RELEVANCE:
+        judged = verdict(search.index(kb), topic, confidence, text)
+        if judged == DECLINE:
             return decline(kb, dispatcher, tracker, None)
+        if judged == SUGGEST:
+            return offer_suggestions(kb, dispatcher, tracker, text)
         council = current_council(kb, tracker)
         if answers.needs_council(kb, topic, council):
             send(dispatcher, answers.council_prompt(kb))
@@ -309,10 +321,7 @@ class ActionChooseCouncil(KnowledgeAction):
             runner_up = matches[1].words if len(matches) > 1 else 0.0
             if matches[0].words >= max(DECISIVE_WORDS, DECISIVE_RATIO * runner_up):
                 return answer_topic(kb, dispatcher, tracker, matches[0].topic, council)
-            ranked = [m.topic for m in matches[:MAX_SUGGESTIONS]]
-            send(dispatcher, answers.suggestions(kb, ranked, council))
-            return [SlotSet("local_authority", council),
-                    unanswered(tracker, "suggestions", suggested=ranked)]
+            return offer_suggestions(kb, dispatcher, tracker, question)
         pending = tracker.get_slot("pending_topic")
         if pending in kb.topics:
             return answer_topic(kb, dispatcher, tracker, pending, council)
@@ -510,3 +519,16 @@ class ActionFollowUp(KnowledgeAction):
             reply.buttons.append(flow_runner.start_button(kb, offered, council))
         send(dispatcher, reply)
         return []
+
+
+def _warm_up() -> None:
+    """Load the knowledge and the search's word tables now, so the first person to ask does not
+    wait for them (about 2 seconds)."""
+    try:
+        search.index(STORE.get()).relevance("warm up")
+    except Exception:  # the first message will try again, and report it
+        log.exception("warm-up failed")
+
+
+if os.environ.get("SEND_WARM_UP", "1") != "0":
+    threading.Thread(target=_warm_up, name="send-warm-up", daemon=True).start()

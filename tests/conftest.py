@@ -1,10 +1,13 @@
 """Shared fixtures: the shipped knowledge, and a small valid pack in tmp_path to break."""
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+
+os.environ.setdefault("SEND_WARM_UP", "0")  # unit tests load what they need themselves
 
 from actions.knowledge import KnowledgeBase, load_knowledge
 from actions.paths import KNOWLEDGE_DIR, PROJECT_ROOT

@@ -186,6 +186,21 @@ def test_out_of_scope_is_declined_with_its_topic(kb) -> None:
     assert messages[0]["custom"]["topic"] == "out_of_scope"
 
 
+@pytest.mark.parametrize(("topic", "confidence", "text", "expected"), [
+    ("senco_role", 0.9, "how do I pay my council tax", acts.ANSWER),  # sure: trusted
+    ("senco_role", 0.5, "", acts.ANSWER),  # a button: always answered
+    ("sen_support", 0.7, "how do I register to vote", acts.DECLINE),  # no SEND words
+    ("senco_role", 0.7, "what does the sendco do", acts.ANSWER),
+    ("senco_role", 0.5, "what does the sendco do", acts.ANSWER),  # the words agree
+    ("provision_maps", 0.5, "what does the sendco do", acts.SUGGEST),  # they do not
+])
+def test_a_topic_the_nlu_chose_is_answered_only_when_sure_or_the_words_agree(
+        kb, topic, confidence, text, expected) -> None:
+    from actions import search
+
+    assert acts.verdict(search.index(kb), topic, confidence, text) == expected
+
+
 def test_a_message_naming_other_topics_offers_them_first(kb) -> None:
     text = ("My daughter is 9 and finds reading hard. What does the SENCO do, "
             "and should we ask an educational psychologist to see her?")
