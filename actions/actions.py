@@ -521,6 +521,29 @@ class ActionFollowUp(KnowledgeAction):
         return []
 
 
+class ActionRecordFeedback(KnowledgeAction):
+    """"Was this helpful?": record yes or no against the topic (the button's `topic` entity,
+    else the last topic answered) in the `feedback` slot, for the content team's reports.
+
+    Reads: the intent (feedback_yes or feedback_no), `topic` entities, slot `last_topic`.
+    Returns: SlotSet `feedback` {topic, helpful}, when there is a topic to record against.
+    """
+
+    def name(self) -> str:
+        return "action_record_feedback"
+
+    def answer(self, kb: KnowledgeBase, dispatcher: CollectingDispatcher,
+               tracker: Tracker) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        topic = next(tracker.get_latest_entity_values("topic"), None) or \
+            tracker.get_slot("last_topic")
+        known = topic in kb.topics or kb.find_flow(str(topic)) is not None
+        dispatcher.utter_message(text=kb.phrases["feedback_thanks"])
+        if not known:
+            return []
+        return [SlotSet("feedback", {"topic": topic, "helpful": intent == "feedback_yes"})]
+
+
 def _warm_up() -> None:
     """Load the knowledge and the search's word tables now, so the first person to ask does not
     wait for them (about 2 seconds)."""

@@ -45,7 +45,7 @@ REQUIRED_PHRASES = ("source_one", "source_many", "other_council_note", "owner_no
                     "flow_record_in_place", "flow_record_missing", "flow_record_unknown",
                     "flow_record_next", "role_professional_words", "privacy_reminder",
                     "out_of_scope_subject", "contact", "follow_up_more", "follow_up_none",
-                    "long_message")
+                    "long_message", "feedback_thanks")
 
 _html_detector = MarkdownIt("commonmark", {"html": True})
 """Parses raw HTML as HTML, only to refuse it; rendering (actions.render) never passes it on."""

@@ -421,3 +421,23 @@ def test_a_message_with_personal_details_gets_a_reminder_first(kb) -> None:
     messages, _ = run(acts.ActionAnswerTopic(), tracker)
     assert messages[0]["text"] == kb.phrases["privacy_reminder"]
     assert messages[1]["custom"]["topic"] == "sen_support"
+
+
+def test_was_this_helpful_is_recorded_against_the_buttons_topic(kb) -> None:
+    messages, events = run(acts.ActionRecordFeedback(), make_tracker(
+        "feedback_no", entities=[{"entity": "topic", "value": "sen_support"}],
+        slots={"last_topic": "senco_role"}))
+    assert messages[0]["text"] == kb.phrases["feedback_thanks"]
+    assert events == [SlotSet("feedback", {"topic": "sen_support", "helpful": False})]
+
+
+def test_typed_feedback_is_recorded_against_the_last_answer(kb) -> None:
+    _, events = run(acts.ActionRecordFeedback(), make_tracker(
+        "feedback_yes", slots={"last_topic": "senco_role"}))
+    assert events == [SlotSet("feedback", {"topic": "senco_role", "helpful": True})]
+
+
+def test_feedback_about_no_known_topic_is_thanked_but_not_recorded(kb) -> None:
+    messages, events = run(acts.ActionRecordFeedback(), make_tracker(
+        "feedback_yes", entities=[{"entity": "topic", "value": "<script>"}]))
+    assert messages[0]["text"] == kb.phrases["feedback_thanks"] and events == []
