@@ -3,9 +3,10 @@
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
+CHROMIUM ?= /usr/bin/chromium
 PYTHON ?= $(shell command -v python3.10 2>/dev/null || echo python3)
 
-.PHONY: help run test eval build check train chat lint lock clean
+.PHONY: help run test eval build check train chat lint lock clean browser
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -14,8 +15,8 @@ help: ## list the targets
 run: train ## set up, build, train if needed, and start the assistant on localhost:5005
 	$(PY) -m tools.cli serve
 
-test: lint train ## lint, then every test (unit, data, conversations, real servers, accuracy)
-	$(PY) -m pytest
+test: lint train browser ## lint, then every test (unit, data, conversations, servers, browser)
+	SEND_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 eval: train ## print per-topic and overall accuracy on tests/eval/dev_questions.yaml
 	$(PY) -m tools.cli evaluate
@@ -39,12 +40,24 @@ lint: $(VENV)/.installed ## ruff and mypy
 lock: ## re-resolve the dependencies and rewrite requirements.lock
 	rm -rf $(VENV) && $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e . pytest ruff mypy
+	$(PY) -m pip install -q -e . pytest ruff mypy playwright
 	$(PY) -m pip freeze --exclude-editable > requirements.lock
 	touch $(VENV)/.installed
 
 clean: ## remove the environment, build output, models and local conversations
-	rm -rf $(VENV) build models var results
+	rm -rf $(VENV) build models var results node_modules test-artifacts
+
+browser: node_modules/.installed ## Debian's chromium and axe-core, for the widget's browser tests
+	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the browser tests..."; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium \
+	    || { apt-get update -q && apt-get install -y -q chromium; }; \
+	  else sudo apt-get install -y -q chromium; fi; } \
+	  || { echo "Could not install chromium: run 'sudo apt-get install chromium', or set" \
+	            "CHROMIUM=/path/to/chromium"; exit 1; }
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || { \

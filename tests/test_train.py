@@ -53,3 +53,4 @@ def test_an_edit_made_while_training_runs_is_trained_next_time(tmp_path: Path,
     monkeypatch.setattr(subprocess, "run", slow_training)
     assert training.train() is True
     assert training.needs_training() is True
+

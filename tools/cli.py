@@ -135,6 +135,7 @@ def _serve(args: argparse.Namespace) -> int:
                               "metadata": {"local_authority": "sefton"}})
         print(f"""
 The SEND guidance assistant is running.
+  Demo page:    {assistant.demo_page.replace('127.0.0.1', 'localhost')}   (the chat widget)
   REST channel: POST {assistant.webhook.replace('127.0.0.1', 'localhost')}
   Try it:       curl -s -H 'Content-Type: application/json' \\
                   -d '{example}' \\

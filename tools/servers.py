@@ -50,6 +50,23 @@ class Assistant:
         """The REST channel's address (CONTRACT.md)."""
         return f"{self.rasa_url}/webhooks/rest/webhook"
 
+    @property
+    def demo_page(self) -> str:
+        """The widget's demo page (bot/widget.py)."""
+        return f"{self.rasa_url}/webhooks/widget/demo"
+
+
+def cors_arguments(origins: str) -> list[str]:
+    """`rasa run` arguments that let these web origins (space- or comma-separated, e.g. a
+    council's "https://www.example.gov.uk") call the assistant from a browser; none by default,
+    so only pages the assistant serves itself (the demo) can."""
+    allowed = [o.strip().rstrip("/") for o in origins.replace(",", " ").split() if o.strip()]
+    for origin in allowed:
+        if not origin.startswith(("https://", "http://")) or "*" in origin:
+            raise ServerError(f"SEND_ALLOWED_ORIGINS: {origin!r} is not a web origin; give "
+                              "addresses like https://www.example.gov.uk, no wildcards")
+    return ["--cors", *allowed] if allowed else []
+
 
 def port_is_free(port: int) -> bool:
     """Whether nothing listens on this loopback port."""
@@ -88,7 +105,8 @@ def running_assistant(*, model: Path = MODEL_PATH, rasa_port: int = 5005,
     rasa_cmd = [str(bin_dir / "rasa"), "run", "--model", str(model),
                 "--endpoints", str(endpoints), "--credentials",
                 str(PROJECT_ROOT / "bot" / "credentials.yml"),
-                "--interface", "127.0.0.1", "--port", str(rasa_port)]
+                "--interface", "127.0.0.1", "--port", str(rasa_port),
+                *cors_arguments(child_env.get("SEND_ALLOWED_ORIGINS", ""))]
     procs: list[subprocess.Popen[bytes]] = []
     try:
         procs.append(_start(action_cmd, work_dir / "actions.log", child_env))
