@@ -232,3 +232,32 @@ def test_screenshots_of_the_demo_page(page: Any, kb: KnowledgeBase, width: int) 
     ARTEFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / f"demo-{width}px.png"), full_page=True)
     assert (ARTEFACTS / f"demo-{width}px.png").stat().st_size > 10_000
+
+
+def preflight(webhook: str, origin: str) -> str | None:
+    """The Access-Control-Allow-Origin a browser's preflight from `origin` gets back."""
+    import urllib.request
+
+    request = urllib.request.Request(webhook, method="OPTIONS", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.headers.get("Access-Control-Allow-Origin") or None
+
+
+@pytest.mark.integration
+def test_other_web_sites_are_not_allowed_to_call_the_assistant_by_default(
+        assistant: Assistant) -> None:
+    assert preflight(assistant.webhook, "https://elsewhere.example") is None
+
+
+@pytest.mark.integration
+def test_a_councils_site_in_allowed_origins_may_call_it_and_no_other(model: Path,
+                                                                     tmp_path: Path) -> None:
+    from tools.servers import free_port, running_assistant
+
+    council_site = "https://www.council.example"
+    with running_assistant(model=model, rasa_port=free_port(), action_port=free_port(),
+                           work_dir=tmp_path, env={"SEND_ALLOWED_ORIGINS": council_site}) as other:
+        assert preflight(other.webhook, council_site) == council_site
+        assert preflight(other.webhook, "https://elsewhere.example") is None
