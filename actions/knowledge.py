@@ -252,6 +252,8 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     safeguarding = load_safeguarding(root, problems, _rel(root / SAFEGUARDING_FILE, root))
     out_of_scope = load_out_of_scope(root, problems, _rel(root / OUT_OF_SCOPE_FILE, root))
     if problems or safeguarding is None or out_of_scope is None:
+        for problem in problems:
+            problem.locate(root.parent)
         raise KnowledgeError(problems)
     return KnowledgeBase(root=root, councils=councils, topics=topics, phrases=phrases,
                          flows={c: fs for c, fs in flows.items() if fs},

@@ -1,4 +1,5 @@
-"""`send-assistant`: the project's command line (build, check, serve, chat, evaluate)."""
+"""`send-assistant`: the project's command line: content work (check, new, preview, build,
+report) and running the assistant (train, serve, chat, evaluate, diagram)."""
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,20 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--check", action="store_true",
                        help="only report generated files that are out of date (exit 1 if any)")
 
-    commands.add_parser("check", help="validate every knowledge file and report all problems")
+    check = commands.add_parser("check", help="validate every knowledge and flow file and report "
+                                "all problems and warnings, with file and line (exit 1 on errors)")
+    check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+
+    new = commands.add_parser("new", help="create a topic file with every field to fill in")
+    new.add_argument("council", help="the council's id (e.g. sefton), or common")
+    new.add_argument("topic", help="the topic id: lower case and underscores (e.g. transition)")
+
+    preview = commands.add_parser("preview", help="show a topic's answer as a person would get it")
+    preview.add_argument("topic", help="the topic id (e.g. sen_support)")
+    preview.add_argument("--council", default=None, help="the council whose page asks (e.g. "
+                         "sefton); without it, as when the council is not known")
+    preview.add_argument("--html", type=Path, default=None,
+                         help="also write the answer's HTML, as the widget shows it, to this file")
 
     train = commands.add_parser("train", help="train the model if its training data or config "
                                 "changed since the last training")
@@ -85,17 +99,48 @@ def _build(args: argparse.Namespace) -> int:
         print(f"wrote {rel}")
     out = build_spacy_pipeline(kb)
     print(f"spaCy pipeline: {out.relative_to(PROJECT_ROOT)}")
-    print("training data changed: retrain (make train)" if changed else
-          "training data unchanged: no retraining needed")
+    from tools.train import needs_training
+
+    print("the model is out of date: retrain (make train), then restart" if needs_training()
+          else "the model is up to date: no retraining needed")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    kb = load_knowledge(KNOWLEDGE_DIR)  # raises with every problem listed
+    from actions.lint import ERROR, lint
+
+    kb = load_knowledge(KNOWLEDGE_DIR)  # raises with every loading problem, with file and line
+    findings = lint(kb)
+    for finding in findings:
+        print(finding)
+    errors = sum(f.level == ERROR for f in findings)
+    warnings = len(findings) - errors
     files = sum(len(f) for f in kb.topics.values())
     flows = sum(len(f) for f in kb.flows.values())
-    print(f"knowledge OK: {len(kb.councils)} councils, {len(kb.topics)} topics, {files} files, "
-          f"{flows} flows")
+    print(f"{'knowledge OK' if not errors else 'knowledge has errors'}: {len(kb.councils)} "
+          f"councils, {len(kb.topics)} topics, {files} files, {flows} flows; {errors} error(s), "
+          f"{warnings} warning(s)")
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from tools.content import scaffold
+
+    path = scaffold(load_knowledge(KNOWLEDGE_DIR), args.council, args.topic)
+    print(f"wrote {path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path}"
+          "\nReplace every TODO, then run `send-assistant check`, `send-assistant build` and "
+          "`make train`.")
+    return 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from tools.content import as_html_page, as_text, preview
+
+    reply = preview(load_knowledge(KNOWLEDGE_DIR), args.topic, args.council)
+    print(as_text(reply))
+    if args.html:
+        args.html.write_text(as_html_page(reply), encoding="utf-8")
+        print(f"\nHTML written to {args.html}")
     return 0
 
 
@@ -200,8 +245,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-_COMMANDS = {"build": _build, "check": _check, "train": _train, "serve": _serve,
-             "chat": _chat, "evaluate": _evaluate, "diagram": _diagram}
+_COMMANDS = {"build": _build, "check": _check, "new": _new, "preview": _preview,
+             "train": _train, "serve": _serve, "chat": _chat, "evaluate": _evaluate,
+             "diagram": _diagram}
 
 if __name__ == "__main__":
     sys.exit(main())

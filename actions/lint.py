@@ -1,0 +1,119 @@
+"""Content checks beyond what loading requires, for `send-assistant check`.
+
+Loading (actions.knowledge) refuses what would break the assistant. These checks find what
+would make it worse: a guidance section no answer cites (an error: the guidance has a gap in
+the assistant), a link with no address (an error), and, as warnings, example questions so alike
+across topics that the classifier will confuse them, answers too long to read in a chat, and
+answers not reviewed for over a year.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from rapidfuzz import fuzz
+
+from actions.errors import Problem
+from actions.knowledge import KnowledgeBase, TopicFile, normalise_question
+
+ERROR, WARNING = "error", "warning"
+NEAR_DUPLICATE = 90
+"""Similarity (0-100) at which two example questions of different topics are near-duplicates."""
+MAX_WORDS = 250
+"""Words beyond which an answer is too long to read comfortably in a chat window."""
+REVIEW_EVERY = dt.timedelta(days=365)
+"""How long an answer may go without `last_reviewed` being renewed."""
+
+_markdown = MarkdownIt("commonmark")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing `check` reports: an error fails the check, a warning does not."""
+
+    level: str
+    problem: Problem
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.problem}"
+
+
+def lint(kb: KnowledgeBase, today: dt.date | None = None) -> list[Finding]:
+    """Every finding for a loaded knowledge base, errors first, then by file."""
+    today = today or dt.date.today()
+    files = [f for by_council in kb.topics.values() for f in by_council.values()]
+    findings = _uncited_sections(kb) + _near_duplicates(kb, files)
+    for f in files:
+        findings += _file_findings(kb, f, today)
+    for finding in findings:
+        finding.problem.locate(kb.root.parent)
+    return sorted(findings, key=lambda x: (x.level != ERROR, x.problem.path,
+                                           x.problem.line or 0))
+
+
+def _rel(kb: KnowledgeBase, f: TopicFile) -> str:
+    """As loading names files: relative to the knowledge folder's parent."""
+    base = kb.root.parent
+    return str(f.path.relative_to(base)) if f.path.is_relative_to(base) else str(f.path)
+
+
+def _uncited_sections(kb: KnowledgeBase) -> list[Finding]:
+    cited = {(ref.document, ref.section) for by_council in kb.topics.values()
+             for f in by_council.values() for ref in f.sources}
+    cited |= {(ref.document, ref.section) for flows in kb.flows.values()
+              for flow in flows.values() for node in flow.nodes.values()
+              for ref in node.sources}
+    findings = []
+    for council in sorted(kb.councils):
+        for doc in kb.councils[council].documents:
+            for section in doc.sections:
+                if (doc.title, section) not in cited:
+                    findings.append(Finding(ERROR, Problem(
+                        f"{kb.root.name}/{council}/council.yml", "sections",
+                        f"section {section!r} of {doc.title!r} is cited by no topic or flow",
+                        "write or extend a topic that answers from it, and list it under that "
+                        "file's `sources`")))
+    return findings
+
+
+def _near_duplicates(kb: KnowledgeBase, files: list[TopicFile]) -> list[Finding]:
+    questions = [(f, q, normalise_question(q)) for f in files for q in f.questions]
+    findings = []
+    for i, (f, q, key) in enumerate(questions):
+        for g, q2, key2 in questions[i + 1:]:
+            if g.id != f.id and fuzz.ratio(key, key2) >= NEAR_DUPLICATE:
+                findings.append(Finding(WARNING, Problem(
+                    _rel(kb, g), "questions", f"{q2!r} is nearly the same as {q!r} in "
+                    f"{_rel(kb, f)}, a different topic", "reword one so the two topics are "
+                    "told apart, or remove it", line=_line_of(g, q2))))
+    return findings
+
+
+def _line_of(f: TopicFile, text: str) -> int | None:
+    try:
+        lines = f.path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n, line in enumerate(lines, start=1) if text in line), None)
+
+
+def _file_findings(kb: KnowledgeBase, f: TopicFile, today: dt.date) -> list[Finding]:
+    findings = []
+    words = len(f.body.split())
+    if words > MAX_WORDS:
+        findings.append(Finding(WARNING, Problem(
+            _rel(kb, f), None, f"the answer is {words} words, too long to read comfortably in "
+            f"a chat (aim for {MAX_WORDS} or fewer)", "shorten it, or split it into two topics "
+            "linked by `related`")))
+    if today - f.last_reviewed > REVIEW_EVERY:
+        findings.append(Finding(WARNING, Problem(
+            _rel(kb, f), "last_reviewed", f"was {f.last_reviewed.isoformat()}, over a year ago",
+            "check the answer against its sources and set today's date")))
+    for token in _markdown.parse(f.body):
+        for child in token.children or []:
+            if child.type == "link_open" and not str(child.attrGet("href") or "").strip():
+                findings.append(Finding(ERROR, Problem(
+                    _rel(kb, f), None, "a link has no address", "give the link a real "
+                    "address from the guidance, or write the page's name as plain text")))
+    return findings

@@ -1,0 +1,91 @@
+"""Content work for the Local Offer team: scaffold a new topic file, preview an answer."""
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from pathlib import Path
+
+from actions import answers
+from actions.errors import SendAssistantError
+from actions.knowledge import COMMON, ID_PATTERN, KnowledgeBase
+
+
+class ContentError(SendAssistantError):
+    """A content command was asked for something that cannot be done."""
+
+
+def scaffold(kb: KnowledgeBase, council: str, topic_id: str,
+             today: dt.date | None = None) -> Path:
+    """Write knowledge/<council>/<topic_id>.md with every field present and TODO where the
+    editor must write; return its path. `check` reports each TODO left."""
+    if council != COMMON and council not in kb.councils:
+        known = ", ".join([*sorted(kb.councils), COMMON])
+        raise ContentError(f"no council {council!r}; use one of: {known}")
+    if not ID_PATTERN.match(topic_id):
+        raise ContentError(f"{topic_id!r} is not a topic id: use lower case letters, digits "
+                           "and underscores, starting with a letter (e.g. home_to_school)")
+    path = kb.root / council / f"{topic_id}.md"
+    if path.exists():
+        raise ContentError(f"{path} already exists; edit it instead")
+    documents = (kb.councils[council].documents if council != COMMON
+                 else [d for c in sorted(kb.councils) for d in kb.councils[c].documents])
+    choices = "".join(f"#   {d.title}: {s}\n" for d in documents for s in d.sections)
+    first = documents[0].title if documents else "TODO the document's short title"
+    title = kb.title(topic_id, council) if topic_id in kb.topics else \
+        "TODO the question this answers, in a parent's words"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"""---
+id: {topic_id}
+title: {title}
+council: {council}
+# Cite every section the answer's facts come from. The sections you can cite:
+{choices}sources:
+  - document: {first}
+    section: TODO a section from the list above, exactly as written there
+    url: null
+questions:
+  - TODO how a parent or carer would ask about this
+  - TODO another way of asking it, in different words
+  - TODO how a social worker or early help worker might ask it
+aliases:
+  - TODO a term or abbreviation people use for this
+related: []
+last_reviewed: {(today or dt.date.today()).isoformat()}
+---
+TODO the answer, in plain English, saying only what the cited sections say.
+""", encoding="utf-8")
+    return path
+
+
+def preview(kb: KnowledgeBase, topic_id: str, council: str | None) -> answers.Reply:
+    """The reply a person would get to this topic from this council's page."""
+    if topic_id not in kb.topics:
+        raise ContentError(f"no topic {topic_id!r}; the topics are: "
+                           f"{', '.join(kb.topic_ids())}")
+    if council is not None and council not in kb.councils:
+        raise ContentError(f"no council {council!r}; use one of: {', '.join(sorted(kb.councils))}")
+    reply = answers.compose_answer(kb, topic_id, council)
+    offered = kb.flow_offered_after(topic_id, council)
+    if offered is not None:
+        reply.buttons.append({"title": kb.phrases["flow_offer"].format(title=offered.title),
+                              "payload": f"/start_flow{{\"flow\": \"{offered.id}\"}}"})
+    return reply
+
+
+def as_text(reply: answers.Reply) -> str:
+    """The reply as a text channel shows it: the text, then its buttons."""
+    buttons = "".join(f"\n  [{b['title']}]" for b in reply.buttons)
+    return reply.text + ("\n\nButtons:" + buttons if buttons else "")
+
+
+def as_html_page(reply: answers.Reply) -> str:
+    """The reply's HTML (as the widget renders it) in a page of its own, to open in a browser."""
+    custom = reply.custom or {}
+    sources = "".join(f"<li>{escape(s['document'])}: {escape(s['section'])}</li>"
+                      for s in custom.get("sources", []))
+    buttons = "".join(f"<li>{escape(b['title'])}</li>" for b in reply.buttons)
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{escape(str(custom.get('title', 'Preview')))}</title></head><body>"
+            f"<h1>{escape(str(custom.get('title', '')))}</h1>{custom.get('html', '')}"
+            f"<h2>Where this comes from</h2><ul>{sources}</ul>"
+            f"<h2>Buttons</h2><ul>{buttons}</ul></body></html>\n")
