@@ -45,7 +45,7 @@ lock: ## re-resolve the dependencies and rewrite requirements.lock
 	touch $(VENV)/.installed
 
 clean: ## remove the environment, build output, models and local conversations
-	rm -rf $(VENV) build models var results node_modules test-artifacts
+	rm -rf $(VENV) build models var results node_modules test-artifacts reports
 
 browser: node_modules/.installed ## Debian's chromium and axe-core, for the widget's browser tests
 	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the browser tests..."; \

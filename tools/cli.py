@@ -73,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--min-accuracy", type=float, default=None,
                           help="exit 1 if in-scope accuracy of a set is below this (0 to 1)")
 
+    from tools import report as report_tool
+
+    report = commands.add_parser("report", help="insights from conversations for the Local Offer "
+                                 "team: CSV files and an HTML report with charts")
+    report_tool.add_arguments(report)
+
     args = parser.parse_args(argv)
     try:
         return int(_COMMANDS[args.command](args))
@@ -245,7 +251,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from tools.report import run
+
+    return run(args)
+
+
 _COMMANDS = {"build": _build, "check": _check, "new": _new, "preview": _preview,
+             "report": _report,
              "train": _train, "serve": _serve, "chat": _chat, "evaluate": _evaluate,
              "diagram": _diagram}
 
