@@ -112,3 +112,22 @@ def test_preview_is_the_answer_a_person_gets(kb: KnowledgeBase, tmp_path) -> Non
     assert (expected.custom or {})["html"] in page and "Where this comes from" in page
     with pytest.raises(ContentError, match="no topic 'nope'"):
         preview(kb, "nope", None)
+
+
+def test_check_reports_every_kind_of_mistake_in_a_broken_copy_at_once(pack: Pack, monkeypatch,
+                                                                      capsys) -> None:
+    pack.edit("testshire/support.md", "related: [teaching]", "related: [nowhere]")
+    pack.edit("testshire/teaching.md", "section: Stage 1 Teaching", "section: Stage 9 Magic")
+    pack.edit("common/what_is_sen.md", "title: What Is Sen\n", "")
+    pack.topic("testshire", "extra", "Stage 2 Support", ["what is extra help"])  # a duplicate
+    pack.add_flow()
+    pack.edit("testshire/flows/toy_flow.yaml", "next: q2", "next: nowhere")
+    monkeypatch.setattr(cli, "KNOWLEDGE_DIR", pack.root)
+    assert cli.main(["check"]) == 1
+    out = capsys.readouterr().err
+    for expected in (r"support\.md:\d+: `related`: 'nowhere' is not a topic id",
+                     r"teaching\.md:\d+: `sources\[0\]\.section`: 'Stage 9 Magic'",
+                     r"what_is_sen\.md.*`title`",
+                     r"`questions`: 'what is extra help' is already a question of .*extra\.md",
+                     r"toy_flow\.yaml.*nowhere"):
+        assert re.search(expected, out), (expected, out)

@@ -235,12 +235,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     sets = {path: load_questions(path) for path in args.questions}
     if args.url:
         webhook = args.url.rstrip("/") + "/webhooks/rest/webhook"
-        results = {path: evaluate(webhook, qs) for path, qs in sets.items()}
+        results = {path: evaluate(webhook, qs, path.name) for path, qs in sets.items()}
     else:
         print("Starting the assistant on free ports...", flush=True)
         with tempfile.TemporaryDirectory() as tmp, running_assistant(
                 rasa_port=free_port(), action_port=free_port(), work_dir=Path(tmp)) as assistant:
-            results = {path: evaluate(assistant.webhook, qs) for path, qs in sets.items()}
+            results = {path: evaluate(assistant.webhook, qs, path.name)
+                       for path, qs in sets.items()}
     failed = False
     for path, rs in results.items():
         print(f"\n== {path} ({len(rs)} questions)\n{report(rs)}")

@@ -99,9 +99,17 @@ def first_topic(messages: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def evaluate(webhook: str, questions: list[Question]) -> list[Result]:
-    """Ask every question in a new conversation of its own."""
-    return [Result(q, first_topic(ask(webhook, q.text, q.council))) for q in questions]
+def evaluate(webhook: str, questions: list[Question], progress: str | None = None
+             ) -> list[Result]:
+    """Ask every question in a new conversation of its own; with `progress` (a label), show a
+    progress bar on standard error while it runs, if that is a terminal."""
+    import sys
+
+    from tqdm import tqdm
+
+    shown = tqdm(questions, desc=progress, unit="question", leave=False,
+                 disable=progress is None or not sys.stderr.isatty())
+    return [Result(q, first_topic(ask(webhook, q.text, q.council))) for q in shown]
 
 
 def accuracy(results: list[Result]) -> float:
