@@ -2,7 +2,8 @@
 
 Loading (actions.knowledge) refuses what would break the assistant. These checks find what
 would make it worse: a guidance section no answer cites (an error: the guidance has a gap in
-the assistant), a link with no address (an error), and, as warnings, example questions so alike
+the assistant), a link with no address and a TODO left by `send-assistant new` (errors), and,
+as warnings, example questions so alike
 across topics that the classifier will confuse them, answers too long to read in a chat, and
 answers not reviewed for over a year.
 """
@@ -90,12 +91,15 @@ def _near_duplicates(kb: KnowledgeBase, files: list[TopicFile]) -> list[Finding]
     return findings
 
 
-def _line_of(f: TopicFile, text: str) -> int | None:
+def _lines(f: TopicFile) -> list[str]:
     try:
-        lines = f.path.read_text(encoding="utf-8").splitlines()
+        return f.path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
-        return None
-    return next((n for n, line in enumerate(lines, start=1) if text in line), None)
+        return []
+
+
+def _line_of(f: TopicFile, text: str) -> int | None:
+    return next((n for n, line in enumerate(_lines(f), start=1) if text in line), None)
 
 
 def _file_findings(kb: KnowledgeBase, f: TopicFile, today: dt.date) -> list[Finding]:
@@ -110,6 +114,11 @@ def _file_findings(kb: KnowledgeBase, f: TopicFile, today: dt.date) -> list[Find
         findings.append(Finding(WARNING, Problem(
             _rel(kb, f), "last_reviewed", f"was {f.last_reviewed.isoformat()}, over a year ago",
             "check the answer against its sources and set today's date")))
+    for number, text in enumerate(_lines(f), start=1):
+        if "TODO" in text and not text.lstrip().startswith("#"):
+            findings.append(Finding(ERROR, Problem(
+                _rel(kb, f), None, "still has a TODO", "write what the TODO asks for (files "
+                "made by `send-assistant new` have one wherever you must write)", line=number)))
     for token in _markdown.parse(f.body):
         for child in token.children or []:
             if child.type == "link_open" and not str(child.attrGet("href") or "").strip():

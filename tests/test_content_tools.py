@@ -90,6 +90,12 @@ def test_new_writes_a_topic_file_that_check_then_asks_to_complete(pack: Pack) ->
     assert "#   Toy Guidance (Testshire): Stage 2 Support" in text  # the sections to choose from
     with pytest.raises(KnowledgeError, match=r"testshire/transition\.md:\d+: `sources"):
         load_knowledge(pack.root)  # the TODO section is not in the guidance yet
+    path.write_text(text.replace("TODO a section from the list above, exactly as written there",
+                                 "Stage 2 Support"))
+    todos = [t for level, t in findings(pack) if level == ERROR and "still has a TODO" in t]
+    assert len(todos) == 6  # title, three questions, an alias and the answer
+    assert all(re.match(r"knowledge/testshire/transition\.md:\d+: still has a TODO", t)
+               for t in todos)
 
 
 @pytest.mark.parametrize(("council", "topic", "message"), [
