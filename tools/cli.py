@@ -79,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
                                  "team: CSV files and an HTML report with charts")
     report_tool.add_arguments(report)
 
+    from tools import benchmark as benchmark_tool
+
+    benchmark = commands.add_parser("benchmark", help="measure this assistant against a plain "
+                                    "`rasa init` assistant (takes about 15 minutes)")
+    benchmark_tool.add_arguments(benchmark)
+
     args = parser.parse_args(argv)
     try:
         return int(_COMMANDS[args.command](args))
@@ -252,6 +258,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _benchmark(args: argparse.Namespace) -> int:
+    from tools.benchmark import run
+
+    return run(args)
+
+
 def _report(args: argparse.Namespace) -> int:
     from tools.report import run
 
@@ -259,7 +271,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"build": _build, "check": _check, "new": _new, "preview": _preview,
-             "report": _report,
+             "report": _report, "benchmark": _benchmark,
              "train": _train, "serve": _serve, "chat": _chat, "evaluate": _evaluate,
              "diagram": _diagram}
 
