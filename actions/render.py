@@ -5,6 +5,8 @@ whatever an editor or a user writes is shown as text, never run.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -13,11 +15,13 @@ _markdown = MarkdownIt("commonmark", {"html": False})
 BULLET = "•"
 
 
+@lru_cache(maxsize=1024)  # answers are rendered on every message; bodies rarely change
 def to_html(markdown: str) -> str:
     """The Markdown as HTML, with any raw HTML escaped."""
     return _markdown.render(markdown)
 
 
+@lru_cache(maxsize=1024)
 def to_text(markdown: str) -> str:
     """The Markdown as plain text: paragraphs, `•` bullets and numbered items, no markup."""
     lines: list[str] = []
