@@ -137,6 +137,9 @@ class TopicIndex:
         n = len(self.topics)
         self.weight = {w: math.log((n + 1) / count) * specificity(w) for w, count in df.items()}
         self.vocabulary = sorted(self.weight)
+        # One message is searched several times (relevance, ranking, topics it names):
+        # lemmatise it once.
+        self._query_words = lru_cache(maxsize=256)(self._words_of)
 
     def correct(self, word: str) -> str:
         """The vocabulary word a misspelt word stands for, or the word itself."""
@@ -144,9 +147,12 @@ class TopicIndex:
 
     def query_words(self, text: str) -> list[str]:
         """A message's content words, lemmatised and spelling-corrected, in order."""
+        return list(self._query_words(text))
+
+    def _words_of(self, text: str) -> tuple[str, ...]:
         words = lemmas([" ".join(text.split()[:MAX_QUERY_WORDS])])[0]
-        return [w if w in self.weight or known_english(w) else self.correct(w) for w in words
-                if w not in self.council_words]
+        return tuple(w if w in self.weight or known_english(w) else self.correct(w)
+                     for w in words if w not in self.council_words)
 
     def search(self, text: str, nlu_ranking: Sequence[tuple[str, float]] = ()) -> list[Match]:
         """Topics ranked by combined score, best first; topics with no score are left out."""
