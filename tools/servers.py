@@ -99,10 +99,9 @@ def running_assistant(*, model: Path = MODEL_PATH, rasa_port: int = 5005,
     endpoints = work_dir / "endpoints.yml"
     endpoints.write_text(yaml.safe_dump(_endpoints(action_port, work_dir / "tracker.db")))
     child_env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **(env or {})}
-    bin_dir = Path(sys.executable).parent
     action_cmd = [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                   "--port", str(action_port)]
-    rasa_cmd = [str(bin_dir / "rasa"), "run", "--model", str(model),
+    rasa_cmd = [sys.executable, "-m", "bot.server", "run", "--model", str(model),
                 "--endpoints", str(endpoints), "--credentials",
                 str(PROJECT_ROOT / "bot" / "credentials.yml"),
                 "--interface", "127.0.0.1", "--port", str(rasa_port),

@@ -1,0 +1,91 @@
+"""bot/server.py: the same checks and event types as Rasa's, without the repeated work."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core import events
+from rasa.shared.utils.common import all_subclasses
+
+from bot import server
+
+GOOD_REPLY: dict[str, Any] = {
+    "events": [{"event": "slot", "name": "council", "value": "sefton"}],
+    "responses": [{"text": "An answer.", "buttons": [], "custom": {"topic": "sen_support"}}],
+}
+
+
+@pytest.fixture
+def action() -> RemoteAction:
+    return RemoteAction("action_answer", None)
+
+
+def test_a_good_reply_passes(action: RemoteAction) -> None:
+    assert server.validate_action_result(action, GOOD_REPLY) is True
+
+
+@pytest.mark.parametrize("reply", [
+    {"events": "not a list", "responses": []},
+    {"events": [{"event": 42}], "responses": []},
+    {"events": [], "responses": "not a list"},
+])
+def test_a_bad_reply_fails_as_rasa_would(action: RemoteAction, reply: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        server.validate_action_result(action, reply)
+    with pytest.raises(ValidationError):  # Rasa's own check agrees
+        RemoteAction._validate_action_result(action, reply)
+
+
+def test_the_schema_is_checked_once_not_per_reply(action: RemoteAction,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    server.action_reply_validator()
+    calls = []
+    validator_class = type(server.action_reply_validator())
+    monkeypatch.setattr(validator_class, "check_schema",
+                        classmethod(lambda cls, schema: calls.append(schema)))
+    for _ in range(3):
+        server.validate_action_result(action, GOOD_REPLY)
+    assert calls == []
+
+
+def test_every_event_type_resolves_to_the_class_rasa_would_pick() -> None:
+    names = {cls.type_name for cls in all_subclasses(events.Event)}
+    assert {"user", "bot", "action", "slot", "session_started"} <= names
+    for name in names:
+        assert server.resolve_event_type(name) is events.Event.resolve_by_type(name)
+
+
+def test_unknown_event_types_are_handled_as_rasa_does() -> None:
+    assert server.resolve_event_type("topic") is None
+    assert server.resolve_event_type("no such event", events.UserUttered) is events.UserUttered
+    with pytest.raises(ValueError, match="Unknown event name 'no such event'"):
+        server.resolve_event_type("no such event")
+
+
+def test_an_event_class_defined_later_is_found() -> None:
+    server.resolve_event_type("user")
+
+    class LateEvent(events.ActionExecuted):
+        type_name = "late_event_for_test"
+
+    assert server.resolve_event_type("late_event_for_test") is LateEvent
+
+
+def test_stored_events_read_back_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    stored = [events.UserUttered("what is SEN support?", {"name": "sen_support"}).as_dict(),
+              events.SlotSet("council", "sefton").as_dict(),
+              events.BotUttered("An answer.", {"custom": {"topic": "sen_support"}}).as_dict()]
+    rasas = events.deserialise_events(stored)
+    monkeypatch.setattr(events.Event, "resolve_by_type", staticmethod(server.resolve_event_type))
+    assert events.deserialise_events(stored) == rasas
+
+
+def test_install_replaces_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(RemoteAction, "_validate_action_result",
+                        RemoteAction._validate_action_result)
+    monkeypatch.setattr(events.Event, "resolve_by_type", events.Event.resolve_by_type)
+    server.install()
+    assert RemoteAction._validate_action_result is server.validate_action_result
+    assert events.Event.resolve_by_type is server.resolve_event_type
