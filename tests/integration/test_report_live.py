@@ -14,7 +14,7 @@ from tools.report import TopicCount, add_arguments, load_events, run, summarise
 from tools.servers import Assistant
 
 APPEAL = "how do I appeal to the SEND tribunal"
-EHCP_OR_SEN = "ehcp or sen support"
+EHCP_OR_SEN = "sen support and ehcp difference"
 
 
 @pytest.mark.integration

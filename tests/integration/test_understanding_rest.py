@@ -52,7 +52,7 @@ def test_everyday_questions_are_declined_not_guessed(kb: KnowledgeBase, assistan
 @pytest.mark.integration
 def test_an_unsure_question_gets_did_you_mean_and_is_recorded_for_the_content_team(
         assistant: Assistant, conversation: Conversation) -> None:
-    text = "ehcp or sen support"
+    text = "sen support and ehcp difference"
     messages = conversation.say(text, "sefton")
     custom = custom_of(messages)
     assert custom["topic"] == "suggestions"
