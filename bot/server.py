@@ -1,7 +1,6 @@
 """The Rasa server's entry point: `python -m bot.server run ...` takes the same arguments as
-`rasa run`, with two fixes to Rasa 3.6 that cost time on every message. Both were found by
-profiling the Rasa server with py-spy under 20 concurrent conversations; neither changes what
-Rasa does, only how often it repeats work.
+`rasa run`, with three changes to Rasa 3.6 that cost time on every message, found by
+profiling the Rasa server with py-spy. The first two change only how often Rasa repeats work:
 
 - Rasa checks each reply from the action server with `jsonschema.validate(reply, schema)`, which
   first validates the schema itself against the JSON Schema meta-schema, on every call: half of
@@ -12,6 +11,13 @@ Rasa does, only how often it repeats work.
   event: 15% of the server's CPU time, growing with conversation length. The type names are now
   looked up in a table built from the same classes (rebuilt if a name is not found, so event
   classes imported later are still found).
+
+The third bounds the work per message. Rasa reads, judges with its rules, and sends to the
+action server the whole of a conversation's current session on every message, so a message at
+turn 100 took four times as long as one at turn 1. A session now also ends after
+SESSION_MESSAGES messages, as after an hour's quiet: the next message starts a new session,
+which carries over the conversation's state (its slots, see actions.ActionSessionStart). Every
+event is still stored; only what is read per message is bounded.
 """
 from __future__ import annotations
 
@@ -23,8 +29,10 @@ from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
 
@@ -69,10 +77,37 @@ def resolve_event_type(type_name: str, default: type[Event] | None = None
     raise ValueError(f"Unknown event name '{type_name}'.")
 
 
+SESSION_MESSAGES = 20
+"""A session ends after this many messages from the person (or after the domain's
+`session_expiration_time` of quiet, as in Rasa)."""
+
+_rasa_has_session_expired = MessageProcessor._has_session_expired
+
+
+def messages_in_session(tracker: DialogueStateTracker) -> int:
+    """How many messages the person has sent since the current session started."""
+    count = 0
+    for event in reversed(tracker.events):
+        if isinstance(event, SessionStarted):
+            break
+        count += isinstance(event, UserUttered)
+    return count
+
+
+def has_session_expired(self: MessageProcessor, tracker: DialogueStateTracker) -> bool:
+    """Rasa's MessageProcessor._has_session_expired, and also true once the session holds
+    SESSION_MESSAGES messages (when sessions are enabled)."""
+    if _rasa_has_session_expired(self, tracker):
+        return True
+    return (self.domain.session_config.are_sessions_enabled()
+            and messages_in_session(tracker) >= SESSION_MESSAGES)
+
+
 def install() -> None:
-    """Apply both fixes to the Rasa classes in this process."""
+    """Apply the three changes to the Rasa classes in this process."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[method-assign,assignment]
+    MessageProcessor._has_session_expired = has_session_expired  # type: ignore[method-assign]
 
 
 def main() -> None:

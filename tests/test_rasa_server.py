@@ -1,4 +1,5 @@
-"""bot/server.py: the same checks and event types as Rasa's, without the repeated work."""
+"""bot/server.py: the same checks and event types as Rasa's without the repeated work, and
+sessions that end after SESSION_MESSAGES messages."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +7,10 @@ from typing import Any
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.core.processor import MessageProcessor
 from rasa.shared.core import events
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
 from bot import server
@@ -86,6 +90,49 @@ def test_install_replaces_both(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(RemoteAction, "_validate_action_result",
                         RemoteAction._validate_action_result)
     monkeypatch.setattr(events.Event, "resolve_by_type", events.Event.resolve_by_type)
+    monkeypatch.setattr(MessageProcessor, "_has_session_expired",
+                        MessageProcessor._has_session_expired)
     server.install()
     assert RemoteAction._validate_action_result is server.validate_action_result
     assert events.Event.resolve_by_type is server.resolve_event_type
+    assert MessageProcessor._has_session_expired is server.has_session_expired
+
+
+def tracker_with(*events_: events.Event) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("someone", list(events_))
+
+
+def user(text: str = "what is SEN support?") -> events.UserUttered:
+    return events.UserUttered(text, {"name": "sen_support", "confidence": 0.9})
+
+
+def processor(expiration_minutes: float) -> MessageProcessor:
+    fake = MessageProcessor.__new__(MessageProcessor)
+    fake.domain = Domain.from_dict({"session_config": {
+        "session_expiration_time": expiration_minutes, "carry_over_slots_to_new_session": True}})
+    return fake
+
+
+def test_messages_are_counted_from_the_latest_session_start() -> None:
+    tracker = tracker_with(events.SessionStarted(), user(), user(), events.SessionStarted(),
+                           events.ActionExecuted("action_listen"), user())
+    assert server.messages_in_session(tracker) == 1
+    assert server.messages_in_session(tracker_with()) == 0
+
+
+def test_a_session_ends_after_its_messages_even_without_a_quiet_hour() -> None:
+    full = tracker_with(events.SessionStarted(), *[user() for _ in range(server.SESSION_MESSAGES)])
+    short = tracker_with(events.SessionStarted(),
+                         *[user() for _ in range(server.SESSION_MESSAGES - 1)])
+    assert server.has_session_expired(processor(60), full)
+    assert not server.has_session_expired(processor(60), short)
+
+
+def test_without_sessions_a_conversation_never_restarts() -> None:
+    full = tracker_with(events.SessionStarted(), *[user() for _ in range(server.SESSION_MESSAGES)])
+    assert not server.has_session_expired(processor(0), full)
+
+
+def test_a_quiet_hour_still_ends_a_session() -> None:
+    stale = events.UserUttered("hello", {"name": "greet"}, timestamp=1.0)  # in 1970
+    assert server.has_session_expired(processor(60), tracker_with(events.SessionStarted(), stale))
