@@ -12,7 +12,7 @@ from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers, flow_runner, search
@@ -544,32 +544,6 @@ class ActionRecordFeedback(KnowledgeAction):
         return [SlotSet("feedback", {"topic": topic, "helpful": intent == "feedback_yes"})]
 
 
-
-NOT_CARRIED_OVER = frozenset({"unanswered", "feedback"})
-"""Slots that record one message (for the content team's reports), not the conversation's
-state: carrying them into a new session would count the message again."""
-
-
-class ActionSessionStart(Action):
-    """Start a new session (after an hour's quiet, or every SESSION_MESSAGES messages, see
-    bot/server.py) with the conversation's state: each slot's current value, once.
-
-    Rasa's own session start copies every slot event of the last session, so a long session
-    started the next one with its whole slot history, and each "Did you mean" or feedback record
-    was stored, and reported, again.
-
-    Returns: SessionStarted, SlotSet for each slot with a value (but NOT_CARRIED_OVER), and
-    action_listen.
-    """
-
-    def name(self) -> str:
-        return "action_session_start"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
-        carried = [SlotSet(name, value) for name, value in tracker.slots.items()
-                   if value is not None and name not in NOT_CARRIED_OVER]
-        return [SessionStarted(), *carried, ActionExecuted("action_listen")]
 
 def _warm_up() -> None:
     """Load the knowledge and the search's word tables now, so the first person to ask does not

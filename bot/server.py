@@ -1,6 +1,6 @@
 """The Rasa server's entry point: `python -m bot.server run ...` takes the same arguments as
-`rasa run`, with three changes to Rasa 3.6 that cost time on every message, found by
-profiling the Rasa server with py-spy. The first two change only how often Rasa repeats work:
+`rasa run`, with changes to Rasa 3.6 found by profiling the Rasa server with py-spy. The first
+two change only how often Rasa repeats work:
 
 - Rasa checks each reply from the action server with `jsonschema.validate(reply, schema)`, which
   first validates the schema itself against the JSON Schema meta-schema, on every call: half of
@@ -16,8 +16,13 @@ The third bounds the work per message. Rasa reads, judges with its rules, and se
 action server the whole of a conversation's current session on every message, so a message at
 turn 100 took four times as long as one at turn 1. A session now also ends after
 SESSION_MESSAGES messages, as after an hour's quiet: the next message starts a new session,
-which carries over the conversation's state (its slots, see actions.ActionSessionStart). Every
-event is still stored; only what is read per message is bounded.
+which carries over the conversation's state. Every event is still stored; only what is read per
+message is bounded.
+
+The fourth mends what a new session carries over. Rasa's copies every slot event of the last
+session, so a new session began with the old one's whole slot history, and each "Did you mean"
+and feedback record was stored, and counted by the report, again. A new session now starts with
+each slot's current value, once, except the records of single messages (NOT_CARRIED_OVER).
 """
 from __future__ import annotations
 
@@ -28,10 +33,10 @@ from typing import Any
 from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionSessionStart, RemoteAction
 from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.events import Event, SessionStarted, UserUttered
+from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
@@ -103,11 +108,25 @@ def has_session_expired(self: MessageProcessor, tracker: DialogueStateTracker) -
             and messages_in_session(tracker) >= SESSION_MESSAGES)
 
 
+NOT_CARRIED_OVER = frozenset({"unanswered", "feedback"})
+"""Slots that record one message (for the content team's reports), not the conversation's
+state: carrying them into a new session would count the message again."""
+
+
+def carried_over(tracker: DialogueStateTracker) -> list[SlotSet]:
+    """The slot events a new session starts with: each slot that has a value, once (but
+    NOT_CARRIED_OVER); replaces ActionSessionStart._slot_set_events_from_tracker."""
+    return [SlotSet(name, slot.value) for name, slot in tracker.slots.items()
+            if slot.value is not None and name not in NOT_CARRIED_OVER]
+
+
 def install() -> None:
-    """Apply the three changes to the Rasa classes in this process."""
+    """Apply the changes to the Rasa classes in this process."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[method-assign,assignment]
     MessageProcessor._has_session_expired = has_session_expired  # type: ignore[method-assign]
+    ActionSessionStart._slot_set_events_from_tracker = staticmethod(  # type: ignore[method-assign]
+        carried_over)
 
 
 def main() -> None:

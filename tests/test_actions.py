@@ -442,17 +442,3 @@ def test_feedback_about_no_known_topic_is_thanked_but_not_recorded(kb) -> None:
         "feedback_yes", entities=[{"entity": "topic", "value": "<script>"}]))
     assert messages[0]["text"] == kb.phrases["feedback_thanks"] and events == []
 
-
-def test_a_new_session_carries_the_conversations_state_once_but_not_its_records() -> None:
-    slots = {"local_authority": "havering", "last_topic": "sen_support", "flow_state": None,
-             "role": "parent", "unanswered": {"text": "asked once", "outcome": "suggestions"},
-             "feedback": {"topic": "sen_support", "helpful": True}}
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(acts.ActionSessionStart().run(
-        dispatcher, make_tracker("greet", slots=slots), {}))
-    assert events[0] == {"event": "session_started", "timestamp": None}
-    assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
-    carried = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
-    assert carried == {"local_authority": "havering", "last_topic": "sen_support",
-                       "role": "parent"}
-    assert dispatcher.messages == []

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 from jsonschema import ValidationError
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionSessionStart, RemoteAction
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core import events
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.slots import AnySlot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
@@ -92,10 +93,13 @@ def test_install_replaces_both(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(events.Event, "resolve_by_type", events.Event.resolve_by_type)
     monkeypatch.setattr(MessageProcessor, "_has_session_expired",
                         MessageProcessor._has_session_expired)
+    monkeypatch.setattr(ActionSessionStart, "_slot_set_events_from_tracker",
+                        ActionSessionStart._slot_set_events_from_tracker)
     server.install()
     assert RemoteAction._validate_action_result is server.validate_action_result
     assert events.Event.resolve_by_type is server.resolve_event_type
     assert MessageProcessor._has_session_expired is server.has_session_expired
+    assert ActionSessionStart._slot_set_events_from_tracker is server.carried_over
 
 
 def tracker_with(*events_: events.Event) -> DialogueStateTracker:
@@ -136,3 +140,16 @@ def test_without_sessions_a_conversation_never_restarts() -> None:
 def test_a_quiet_hour_still_ends_a_session() -> None:
     stale = events.UserUttered("hello", {"name": "greet"}, timestamp=1.0)  # in 1970
     assert server.has_session_expired(processor(60), tracker_with(events.SessionStarted(), stale))
+
+
+def test_a_new_session_carries_each_slot_once_but_not_the_records() -> None:
+    slots = [AnySlot(name, mappings=[{"type": "custom"}]) for name in (
+        "local_authority", "last_topic", "flow_state", "unanswered", "feedback")]
+    tracker = DialogueStateTracker.from_events("someone", [
+        events.SlotSet("local_authority", "sefton"), events.SlotSet("last_topic", "sen_support"),
+        events.SlotSet("unanswered", {"text": "asked once"}),
+        events.SlotSet("local_authority", "havering"),
+        events.SlotSet("feedback", {"topic": "sen_support", "helpful": True})],
+        slots=slots)
+    assert server.carried_over(tracker) == [events.SlotSet("local_authority", "havering"),
+                                            events.SlotSet("last_topic", "sen_support")]
