@@ -23,22 +23,37 @@ The fourth mends what a new session carries over. Rasa's copies every slot event
 session, so a new session began with the old one's whole slot history, and each "Did you mean"
 and feedback record was stored, and counted by the report, again. A new session now starts with
 each slot's current value, once, except the records of single messages (NOT_CARRIED_OVER).
+
+The fifth keeps people from silence. When the action server is down or fails, Rasa logs the
+error and sends nothing; the person is now told to try again shortly (`utter_try_again_shortly`),
+and the next message goes to the action server again.
 """
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 from typing import Any
 
 from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
-from rasa.core.actions.action import ActionSessionStart, RemoteAction
+from rasa.core.actions.action import (
+    ActionBotResponse,
+    ActionExecutionRejection,
+    ActionSessionStart,
+    RemoteAction,
+)
+from rasa.core.channels.channel import OutputChannel
+from rasa.core.nlg import NaturalLanguageGenerator
 from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
+
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -120,6 +135,28 @@ def carried_over(tracker: DialogueStateTracker) -> list[SlotSet]:
             if slot.value is not None and name not in NOT_CARRIED_OVER]
 
 
+UNAVAILABLE_RESPONSE = "utter_try_again_shortly"
+"""The domain response sent when the action server cannot answer."""
+
+_rasa_remote_run = RemoteAction.run
+
+
+async def run_or_apologise(self: RemoteAction, output_channel: OutputChannel,
+                           nlg: NaturalLanguageGenerator, tracker: DialogueStateTracker,
+                           domain: Domain) -> list[Event]:
+    """Rasa's RemoteAction.run; if the action server is unreachable or fails, the
+    UNAVAILABLE_RESPONSE instead of nothing. (A rejection is Rasa's to handle, as before.)"""
+    try:
+        return await _rasa_remote_run(self, output_channel, nlg, tracker, domain)
+    except ActionExecutionRejection:
+        raise
+    except Exception as err:  # Rasa would log it and send nothing
+        log.error("The action server could not run %s (%s); the person was asked to try "
+                  "again shortly.", self.name(), type(err).__name__)
+        return await ActionBotResponse(UNAVAILABLE_RESPONSE).run(output_channel, nlg, tracker,
+                                                                 domain)
+
+
 def install() -> None:
     """Apply the changes to the Rasa classes in this process."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
@@ -127,6 +164,7 @@ def install() -> None:
     MessageProcessor._has_session_expired = has_session_expired  # type: ignore[method-assign]
     ActionSessionStart._slot_set_events_from_tracker = staticmethod(  # type: ignore[method-assign]
         carried_over)
+    RemoteAction.run = run_or_apologise  # type: ignore[method-assign]
 
 
 def main() -> None:

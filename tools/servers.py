@@ -1,8 +1,12 @@
-"""Start the action server and the Rasa server as real processes, and wait until they answer."""
+"""Start the action server and the Rasa server as real processes, and wait until they answer.
+
+The action server listens on 127.0.0.1 only and answers only requests with the token this start
+gives both servers (`SEND_ACTION_TOKEN`, else a new random one), see actions/server.py."""
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -38,6 +42,8 @@ class Assistant:
     """The action server, e.g. http://127.0.0.1:5055."""
     log_dir: Path
     """Holds rasa.log and actions.log."""
+    action_token: str
+    """The token the Rasa server sends the action server."""
     processes: list[subprocess.Popen[bytes]]
     """The action server's and the Rasa server's processes."""
 
@@ -97,10 +103,12 @@ def running_assistant(*, model: Path = MODEL_PATH, rasa_port: int = 5005,
                               "already running?); stop that process or choose other ports")
     work_dir.mkdir(parents=True, exist_ok=True)
     endpoints = work_dir / "endpoints.yml"
-    endpoints.write_text(yaml.safe_dump(_endpoints(action_port, work_dir / "tracker.db")))
     child_env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **(env or {})}
-    action_cmd = [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                  "--port", str(action_port)]
+    token = child_env.get("SEND_ACTION_TOKEN") or secrets.token_urlsafe(32)
+    child_env["SEND_ACTION_TOKEN"] = token
+    endpoints.write_text(yaml.safe_dump(_endpoints(action_port, work_dir / "tracker.db", token)))
+    endpoints.chmod(0o600)  # it holds the token
+    action_cmd = action_server_command(action_port)
     rasa_cmd = [sys.executable, "-m", "bot.server", "run", "--model", str(model),
                 "--endpoints", str(endpoints), "--credentials",
                 str(PROJECT_ROOT / "bot" / "credentials.yml"),
@@ -112,18 +120,25 @@ def running_assistant(*, model: Path = MODEL_PATH, rasa_port: int = 5005,
         procs.append(_start(rasa_cmd, work_dir / "rasa.log", child_env))
         assistant = Assistant(rasa_url=f"http://127.0.0.1:{rasa_port}",
                               action_url=f"http://127.0.0.1:{action_port}", log_dir=work_dir,
-                              processes=procs)
+                              action_token=token, processes=procs)
         _wait_for(f"{assistant.action_url}/health", procs[0], work_dir / "actions.log")
-        _wait_for(f"{assistant.rasa_url}/webhooks/rest/", procs[1], work_dir / "rasa.log")
+        _wait_for(f"{assistant.rasa_url}/webhooks/health/ready", procs[1],
+                  work_dir / "rasa.log")
         yield assistant
     finally:
         for proc in reversed(procs):
             _stop(proc)
 
 
-def _endpoints(action_port: int, db: Path) -> dict[str, object]:
+def action_server_command(port: int) -> list[str]:
+    """The command that starts the action server on this port (loopback only)."""
+    return [sys.executable, "-m", "actions.server", "--port", str(port), "--host", "127.0.0.1"]
+
+
+def _endpoints(action_port: int, db: Path, token: str) -> dict[str, object]:
     config = yaml.safe_load((PROJECT_ROOT / "bot" / "endpoints.yml").read_text())
     config["action_endpoint"]["url"] = f"http://127.0.0.1:{action_port}/webhook"
+    config["action_endpoint"]["token"] = token
     config["tracker_store"]["db"] = str(db)
     return dict(config)
 
