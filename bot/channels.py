@@ -20,14 +20,34 @@ each input points that name at the fixed output class before building its bluepr
 """
 from __future__ import annotations
 
+import json
+import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels import rest as rasa_rest
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import UserMessage
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from actions.privacy import redact
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE_TEXT = ("Sorry, I can't answer just now. Please try again in a few minutes. Your "
+                    "child's school SENCO and your council's Local Offer can help in the "
+                    "meantime.")
+"""What a person is told when a part of the assistant is down (the domain's
+`utter_try_again_shortly` says the same when the action server is)."""
+
+
+class ConversationStoreUnavailable(Exception):
+    """The tracker store could not read or save a conversation (raised by bot/server.py in
+    place of Rasa's silent fallback to a new, empty, unsaved conversation)."""
+
 
 MAX_MESSAGE_CHARS = 2000
 """Longer messages are cut to this many characters (at a word break) before Rasa reads them:
@@ -48,7 +68,8 @@ def redacting(on_new_message: Callable[[UserMessage], Awaitable[Any]]
               ) -> Callable[[UserMessage], Awaitable[Any]]:
     """Wrap Rasa's message handler so personal details are replaced, and very long messages
     cut, before the message is parsed, stored or logged. `metadata.redacted` lists the kinds
-    of detail replaced; `metadata.truncated` marks a cut message."""
+    of detail replaced; `metadata.truncated` marks a cut message. If the conversation cannot
+    be read or saved, the person is asked to try again shortly."""
     async def handler(message: UserMessage) -> Any:
         text, kinds = redact(message.text or "")
         text, truncated = shorten(text)
@@ -57,7 +78,14 @@ def redacting(on_new_message: Callable[[UserMessage], Awaitable[Any]]
             message.metadata = {**(message.metadata or {}),
                                 **({"redacted": kinds} if kinds else {}),
                                 **({"truncated": True} if truncated else {})}
-        return await on_new_message(message)
+        try:
+            return await on_new_message(message)
+        except ConversationStoreUnavailable:
+            log.error("The conversation store is unavailable; the person was asked to try again "
+                      "shortly and the message was not handled.")
+            await message.output_channel.send_response(
+                message.sender_id, {"text": UNAVAILABLE_TEXT, "custom": {"topic": "unavailable"}})
+            return None
     return handler
 
 
@@ -87,6 +115,34 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         return super().blueprint(redacting(on_new_message))
 
 
+SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+"""A conversation id: letters, digits and `_ . : -`, at most 128 characters (the widget sends
+"widget-" and a random UUID)."""
+
+
+def rest_body_problem(body: bytes) -> str | None:
+    """What is wrong with a REST channel request body, or None if it is a message Rasa can
+    take: a JSON object with `sender` (a conversation id), `message` (text) and optionally
+    `metadata` (an object). Rasa's own channel answers anything else with a 500, and files a
+    message without `sender` under one conversation, "default", shared by everyone."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "the body is not UTF-8 text"
+    except ValueError:
+        return "the body is not JSON"
+    if not isinstance(data, dict):
+        return "the body must be a JSON object"
+    if not isinstance(data.get("sender"), str) or not SENDER.match(data["sender"]):
+        return ("`sender` must be a conversation id: letters, digits and _ . : -, at most 128 "
+                "characters")
+    if not isinstance(data.get("message"), str):
+        return "`message` must be text"
+    if not isinstance(data.get("metadata", {}), dict | None):
+        return "`metadata` must be an object"
+    return None
+
+
 class WholeMessageCollectingOutputChannel(rasa_rest.CollectingOutputChannel):
     """Collects each text as one message, never split at blank lines."""
 
@@ -99,4 +155,14 @@ class RestInput(rasa_rest.RestInput):
 
     def blueprint(self, on_new_message: Any) -> Any:
         rasa_rest.CollectingOutputChannel = WholeMessageCollectingOutputChannel  # type: ignore[misc]
-        return super().blueprint(redacting(on_new_message))
+        webhook = super().blueprint(redacting(on_new_message))
+
+        @webhook.on_request
+        async def refuse_bad_bodies(request: Request) -> HTTPResponse | None:
+            if request.method == "POST" and request.path.endswith("/webhook"):
+                problem = rest_body_problem(request.body or b"")
+                if problem is not None:
+                    return response.json({"error": problem}, status=400)
+            return None
+
+        return webhook

@@ -27,6 +27,12 @@ each slot's current value, once, except the records of single messages (NOT_CARR
 The fifth keeps people from silence. When the action server is down or fails, Rasa logs the
 error and sends nothing; the person is now told to try again shortly (`utter_try_again_shortly`),
 and the next message goes to the action server again.
+
+The sixth keeps conversations whole when the database fails. Rasa's tracker store, on an error,
+logs it and carries on in memory: a read gives a new, empty conversation and a save is lost. Now
+the error reaches the channel (bot/channels.py), which tells the person to try again shortly and
+handles nothing; and SQL connections are checked before use (`pool_pre_ping`), so after a
+database restart the next message reconnects instead of failing.
 """
 from __future__ import annotations
 
@@ -38,6 +44,7 @@ from typing import Any
 from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
+from rasa.core import tracker_store
 from rasa.core.actions.action import (
     ActionBotResponse,
     ActionExecutionRejection,
@@ -52,6 +59,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
+
+from bot.channels import ConversationStoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +166,34 @@ async def run_or_apologise(self: RemoteAction, output_channel: OutputChannel,
                                                                  domain)
 
 
+_rasa_engine_kwargs = tracker_store.create_engine_kwargs
+
+
+def engine_kwargs(url: Any) -> dict[str, Any]:
+    """Rasa's SQLAlchemy engine settings, with connections checked before use."""
+    return {**_rasa_engine_kwargs(url), "pool_pre_ping": True}
+
+
+async def retrieve_or_raise(self: tracker_store.FailSafeTrackerStore,
+                            sender_id: str) -> DialogueStateTracker | None:
+    """FailSafeTrackerStore.retrieve, raising instead of answering as if new."""
+    try:
+        return await self._tracker_store.retrieve(sender_id)
+    except Exception as err:
+        log.error("Reading a conversation failed: %s", type(err).__name__)
+        raise ConversationStoreUnavailable from err
+
+
+async def save_or_raise(self: tracker_store.FailSafeTrackerStore,
+                        tracker: DialogueStateTracker) -> None:
+    """FailSafeTrackerStore.save, raising instead of keeping the turn in memory only."""
+    try:
+        await self._tracker_store.save(tracker)
+    except Exception as err:
+        log.error("Saving a conversation failed: %s", type(err).__name__)
+        raise ConversationStoreUnavailable from err
+
+
 def install() -> None:
     """Apply the changes to the Rasa classes in this process."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
@@ -165,6 +202,9 @@ def install() -> None:
     ActionSessionStart._slot_set_events_from_tracker = staticmethod(  # type: ignore[method-assign]
         carried_over)
     RemoteAction.run = run_or_apologise  # type: ignore[method-assign]
+    tracker_store.create_engine_kwargs = engine_kwargs
+    tracker_store.FailSafeTrackerStore.retrieve = retrieve_or_raise  # type: ignore[method-assign]
+    tracker_store.FailSafeTrackerStore.save = save_or_raise  # type: ignore[method-assign]
 
 
 def main() -> None:
