@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -21,6 +22,9 @@ DEFAULT_EVAL_SETS = [PROJECT_ROOT / "tests" / "eval" / "dev_questions.yaml",
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit status."""
+    # Rasa sends usage data and crash reports (Segment, Sentry) unless told not to; a council's
+    # assistant must send nothing anywhere. Every Rasa process these commands start inherits it.
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     parser = argparse.ArgumentParser(prog="send-assistant", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -82,8 +86,21 @@ def main(argv: list[str] | None = None) -> int:
     from tools import benchmark as benchmark_tool
 
     benchmark = commands.add_parser("benchmark", help="measure this assistant against a plain "
-                                    "`rasa init` assistant (takes about 15 minutes)")
+                                    "`rasa init` assistant (takes about 5 minutes)")
     benchmark_tool.add_arguments(benchmark)
+
+    from tools import retention as retention_tool
+
+    retention = commands.add_parser("retention", help="delete conversations with no message in "
+                                    "the last N days from the tracker store")
+    retention_tool.add_arguments(retention)
+
+    from tools import load as load_tool
+
+    load = commands.add_parser("load", help="many conversations at once through nginx to the "
+                               "production stack (PostgreSQL, Redis, several Rasa processes), "
+                               "on this machine only")
+    load_tool.add_arguments(load)
 
     args = parser.parse_args(argv)
     try:
@@ -264,6 +281,18 @@ def _benchmark(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _retention(args: argparse.Namespace) -> int:
+    from tools.retention import run
+
+    return run(args)
+
+
+def _load(args: argparse.Namespace) -> int:
+    from tools.load import run
+
+    return run(args)
+
+
 def _report(args: argparse.Namespace) -> int:
     from tools.report import run
 
@@ -271,7 +300,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"build": _build, "check": _check, "new": _new, "preview": _preview,
-             "report": _report, "benchmark": _benchmark,
+             "report": _report, "benchmark": _benchmark, "load": _load,
+             "retention": _retention,
              "train": _train, "serve": _serve, "chat": _chat, "evaluate": _evaluate,
              "diagram": _diagram}
 

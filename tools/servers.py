@@ -28,6 +28,10 @@ START_TIMEOUT = 240.0
 """Seconds to wait for a server to answer before giving up."""
 
 
+TELEMETRY_OFF = {"RASA_TELEMETRY_ENABLED": "false"}
+"""Rasa sends usage data and crash reports to Segment and Sentry unless this is set."""
+
+
 class ServerError(SendAssistantError):
     """A server did not start; the message says which and where its log is."""
 
@@ -103,7 +107,7 @@ def running_assistant(*, model: Path = MODEL_PATH, rasa_port: int = 5005,
                               "already running?); stop that process or choose other ports")
     work_dir.mkdir(parents=True, exist_ok=True)
     endpoints = work_dir / "endpoints.yml"
-    child_env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **(env or {})}
+    child_env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **TELEMETRY_OFF, **(env or {})}
     token = child_env.get("SEND_ACTION_TOKEN") or secrets.token_urlsafe(32)
     child_env["SEND_ACTION_TOKEN"] = token
     endpoints.write_text(yaml.safe_dump(_endpoints(action_port, work_dir / "tracker.db", token)))
@@ -121,8 +125,8 @@ def running_assistant(*, model: Path = MODEL_PATH, rasa_port: int = 5005,
         assistant = Assistant(rasa_url=f"http://127.0.0.1:{rasa_port}",
                               action_url=f"http://127.0.0.1:{action_port}", log_dir=work_dir,
                               action_token=token, processes=procs)
-        _wait_for(f"{assistant.action_url}/health", procs[0], work_dir / "actions.log")
-        _wait_for(f"{assistant.rasa_url}/webhooks/health/ready", procs[1],
+        wait_for(f"{assistant.action_url}/health", procs[0], work_dir / "actions.log")
+        wait_for(f"{assistant.rasa_url}/webhooks/health/ready", procs[1],
                   work_dir / "rasa.log")
         yield assistant
     finally:
@@ -149,7 +153,9 @@ def _start(cmd: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[b
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _wait_for(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+def wait_for(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait until `url` answers 200; ServerError (with the log's tail) if the process exits
+    or START_TIMEOUT passes."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
