@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
 PYTHON ?= $(shell command -v python3.10 2>/dev/null || echo python3)
 
-.PHONY: help run test eval build check train chat lint lock clean browser
+.PHONY: help run test eval build check train chat lint lock clean browser services
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -15,7 +15,7 @@ help: ## list the targets
 run: train ## set up, build, train if needed, and start the assistant on localhost:5005
 	$(PY) -m tools.cli serve
 
-test: lint train browser ## lint, then every test (unit, data, conversations, servers, browser)
+test: lint train browser services ## lint, then every test (unit, data, conversations, servers, browser, production)
 	SEND_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 eval: train ## print per-topic and overall accuracy on tests/eval/dev_questions.yaml
@@ -69,3 +69,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
+
+SERVICES := /usr/lib/postgresql /usr/bin/redis-server /usr/sbin/nginx
+services: ## Debian's postgresql, redis-server and nginx, for the production tests
+	@for p in $(SERVICES); do test -e $$p || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian's postgresql, redis-server and nginx for the production tests..."; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q postgresql redis-server nginx \
+	    || { apt-get update -q && apt-get install -y -q postgresql redis-server nginx; }; \
+	  else sudo apt-get install -y -q postgresql redis-server nginx; fi \
+	  || { echo "Could not install them: run 'sudo apt-get install postgresql redis-server nginx'"; \
+	       exit 1; }; \
+	fi

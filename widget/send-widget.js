@@ -245,7 +245,8 @@
     if (role) { metadata.role = role; }
     return fetch(base + "/webhooks/rest/webhook", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      // The conversation id as a header too: nginx sends one conversation to one Rasa server.
+      headers: { "Content-Type": "application/json", "X-Conversation-Id": state.sender },
       body: JSON.stringify({ sender: state.sender, message: message, metadata: metadata })
     }).then(function (response) {
       if (!response.ok) { throw new Error("HTTP " + response.status); }

@@ -1,0 +1,227 @@
+"""The production configuration with its real parts (tools/stack.py): PostgreSQL, Redis, two
+Rasa processes, the action server and nginx, on loopback. Conversations survive a Rasa process
+being killed and PostgreSQL restarting; nothing stored is lost; bad input never breaks it."""
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tools.retention import expire
+from tools.stack import Stack, running_stack
+
+pytestmark = pytest.mark.integration
+
+QUESTIONS = ["what is SEN support?", "what does the SENCO do?", "what are the four stages?",
+             "what is quality first teaching?", "how do schools spot SEN?",
+             "what is assess plan do review?"]
+"""Questions Havering's guidance answers, so every answer shows the conversation's council."""
+
+
+def council_of(messages: list[dict[str, Any]]) -> str | None:
+    return next((m["custom"].get("local_authority") for m in messages
+                 if isinstance(m.get("custom"), dict)), None)
+
+
+@pytest.fixture(scope="module")
+def stack(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(work_dir=tmp_path_factory.mktemp("stack"), model=model) as running:
+        yield running
+
+
+def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=body, headers={
+        "Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return reply.status, reply.read().decode()
+    except urllib.error.HTTPError as err:
+        with err:
+            return err.code, err.read().decode(errors="replace")
+
+
+def say(base: str, sender: str, text: str, council: str | None = "havering"
+        ) -> list[dict[str, Any]]:
+    """One message through the REST channel at `base` (nginx or one Rasa process)."""
+    body: dict[str, Any] = {"sender": sender, "message": text}
+    if council:
+        body["metadata"] = {"local_authority": council}
+    status, reply = post(f"{base}/webhooks/rest/webhook", json.dumps(body).encode(),
+                         {"X-Conversation-Id": sender})
+    assert status == 200, reply
+    messages = json.loads(reply)
+    assert messages, f"silence in reply to {text!r}"
+    return list(messages)
+
+
+def topic(messages: list[dict[str, Any]]) -> str | None:
+    return next((m["custom"].get("topic") for m in messages
+                 if isinstance(m.get("custom"), dict)), None)
+
+
+def stored_texts(stack: Stack, sender: str) -> list[str]:
+    """The user messages PostgreSQL holds for a conversation, in order."""
+    engine = sa.create_engine(stack.database_url)
+    try:
+        with engine.connect() as db:
+            rows = db.execute(sa.text("SELECT data FROM events WHERE sender_id = :s AND "
+                                      "type_name = 'user' ORDER BY id"), {"s": sender})
+            return [json.loads(row[0])["text"] for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_conversations_alternating_between_two_processes_are_whole_and_in_order(
+        stack: Stack) -> None:
+    senders = [f"alt-{uuid.uuid4().hex}" for _ in range(4)]
+    sent: dict[str, list[str]] = {s: [] for s in senders}
+    for turn, question in enumerate(QUESTIONS):
+        for n, sender in enumerate(senders):
+            process = stack.rasa_urls[(turn + n) % 2]
+            council = "havering" if turn == 0 else None  # later turns rely on the stored slot
+            messages = say(process, sender, question, council)
+            assert topic(messages) not in (None, "unavailable", "suggestions", "out_of_scope")
+            assert council_of(messages) == "havering", "the stored council is used"
+            sent[sender].append(question)
+    for sender in senders:
+        assert stored_texts(stack, sender) == sent[sender]
+
+
+def test_a_killed_process_loses_no_conversation(stack: Stack) -> None:
+    senders = [f"kill-{uuid.uuid4().hex}" for _ in range(6)]
+    for sender in senders:
+        say(stack.url, sender, "what is SEN support?")
+    victim = stack.processes["rasa1"]
+    victim.kill()  # SIGKILL, mid-conversation
+    try:
+        for sender in senders:  # about half were routed to the killed process
+            messages = say(stack.url, sender, "what does the SENCO do?", council=None)
+            assert topic(messages) == "senco_role"
+            assert stored_texts(stack, sender) == ["what is SEN support?",
+                                                   "what does the SENCO do?"]
+    finally:
+        victim.start()
+        stack.wait_ready("rasa1")
+
+
+def test_postgres_restarting_loses_no_stored_message(stack: Stack) -> None:
+    sender = f"pg-{uuid.uuid4().hex}"
+    assert topic(say(stack.url, sender, "what is SEN support?")) == "sen_support"
+    stack.restart_postgres()
+    assert topic(say(stack.url, sender, "what does the SENCO do?", council=None)) == "senco_role"
+    assert stored_texts(stack, sender) == ["what is SEN support?", "what does the SENCO do?"]
+
+
+def test_with_postgres_down_people_are_told_and_nothing_is_half_saved(stack: Stack) -> None:
+    sender = f"pgdown-{uuid.uuid4().hex}"
+    say(stack.url, sender, "what is SEN support?")
+    stack.stop_postgres()
+    try:
+        messages = say(stack.url, sender, "what does the SENCO do?", council=None)
+        assert topic(messages) == "unavailable"
+        assert "try again" in messages[0]["text"]
+    finally:
+        stack.start_postgres()
+    after = say(stack.url, sender, "what are the four stages?", council=None)
+    assert topic(after) == "stages_of_support"
+    assert council_of(after) == "havering", "the conversation's council was kept"
+    assert stored_texts(stack, sender) == ["what is SEN support?", "what are the four stages?"]
+
+
+EMOJI = "\U0001f600" * 5000
+BAD_BODIES = {
+    "empty": b"",
+    "whitespace": b"   \n\t ",
+    "one megabyte": json.dumps({"sender": "big", "message": "a" * 1_000_000}).encode(),
+    "invalid JSON": b'{"sender": "x", "message": ',
+    "a list": b"[1, 2, 3]",
+    "message a number": json.dumps({"sender": "x", "message": 42}).encode(),
+    "sender an object": json.dumps({"sender": {"a": 1}, "message": "hi"}).encode(),
+    "metadata a string": json.dumps({"sender": "x", "message": "hi", "metadata": "x"}).encode(),
+    "invalid UTF-8": b'{"sender": "x", "message": "\xff\xfe\xfa"}',
+    "control characters": json.dumps({"sender": "x", "message": "\x00\x01\x1b[2J\x7f"}).encode(),
+    "a very long word": json.dumps({"sender": "x", "message": "x" * 50_000}).encode(),
+    "script as the sender": json.dumps({"sender": "<script>alert(1)</script>",
+                                        "message": "hi"}).encode(),
+    "script in the message": json.dumps({"sender": "x", "message": "<script>alert(1)</script>"
+                                         "<img src=x onerror=alert(1)>"}).encode(),
+    "no sender": json.dumps({"message": "what is SEN support?"}).encode(),
+    "thousands of emoji": json.dumps({"sender": "x", "message": EMOJI}).encode(),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_BODIES))
+def test_bad_input_gets_a_clear_refusal_or_a_graceful_reply(stack: Stack, name: str) -> None:
+    status, reply = post(f"{stack.url}/webhooks/rest/webhook", BAD_BODIES[name])
+    assert status == 200 or 400 <= status < 500, (status, reply[:300])
+    assert "Traceback" not in reply and "<script>" not in reply
+    if status == 200:
+        messages = json.loads(reply)
+        assert messages and all(isinstance(m.get("text", ""), str) for m in messages)
+    else:
+        assert json.loads(reply)["error"], "a 4xx says what was wrong"
+    sender = f"after-{uuid.uuid4().hex}"
+    assert topic(say(stack.url, sender, "what is SEN support?")) == "sen_support"
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/webhooks/widget/../../etc/passwd"), ("GET", "/webhooks/widget/demo?council=%3Cx"),
+    ("GET", "/webhooks/widget/nothing.js"), ("POST", "/webhooks/health/ready"),
+    ("GET", "/socket.io/?EIO=99&transport=nope"), ("GET", "/conversations/x/tracker"),
+    ("POST", "/model/parse"), ("GET", "/"), ("GET", "/status")])
+def test_other_public_paths_refuse_bad_requests(stack: Stack, method: str, path: str) -> None:
+    request = urllib.request.Request(stack.url + path, method=method,
+                                     data=b"{}" if method == "POST" else None)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    with refused.value as error:
+        assert 400 <= error.code < 500
+        assert "Traceback" not in error.read().decode(errors="replace")
+
+
+def test_browsers_on_unlisted_sites_are_refused(stack: Stack) -> None:
+    request = urllib.request.Request(f"{stack.url}/webhooks/rest/webhook", method="OPTIONS",
+                                     headers={"Origin": "https://not-a-council.example",
+                                              "Access-Control-Request-Method": "POST"})
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        assert reply.headers.get("Access-Control-Allow-Origin") in (None, "")
+
+
+def test_one_address_sending_too_fast_is_slowed_with_429(stack: Stack) -> None:
+    statuses = []
+    for _ in range(120):
+        request = urllib.request.Request(f"{stack.url}/webhooks/health/live")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                statuses.append(reply.status)
+        except urllib.error.HTTPError as err:
+            with err:
+                statuses.append(err.code)
+                assert json.loads(err.read())["error"].startswith("too many requests")
+    assert 200 in statuses and 429 in statuses
+    time.sleep(3)  # the limit refills: later tests are not refused
+
+
+def test_retention_works_on_the_postgresql_store(stack: Stack) -> None:
+    say(stack.url, f"retention-{uuid.uuid4().hex}", "what is SEN support?")
+    assert expire(stack.database_url, 30, dry_run=True).conversations == 0
+    later = expire(stack.database_url, 30, now=time.time() + 31 * 86400, dry_run=True)
+    assert later.conversations >= 1 and later.events > later.conversations
+
+
+def test_no_message_text_reaches_any_log(stack: Stack) -> None:
+    marker = f"zebracrossing{uuid.uuid4().hex[:8]}"
+    say(stack.url, f"logs-{uuid.uuid4().hex}", f"what is SEN support for {marker}?")
+    say(stack.url, f"logs-{uuid.uuid4().hex}", f"{marker} " * 50)  # an unsure, unanswered one
+    logs = [*stack.work_dir.glob("*.log"), stack.pg_log]
+    assert len(logs) >= 5
+    for log in logs:
+        assert marker not in log.read_text(errors="replace"), log.name
