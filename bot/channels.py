@@ -34,6 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.privacy import redact
+from bot import conversations
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,10 @@ UNAVAILABLE_TEXT = ("Sorry, I can't answer just now. Please try again in a few m
                     "meantime.")
 """What a person is told when a part of the assistant is down (the domain's
 `utter_try_again_shortly` says the same when the action server is)."""
+
+
+UNKNOWN_CONVERSATION = ("this server did not issue that conversation id: get one from "
+                        "POST /webhooks/conversation/new")
 
 
 class ConversationStoreUnavailable(Exception):
@@ -163,6 +168,9 @@ class RestInput(rasa_rest.RestInput):
                 problem = rest_body_problem(request.body or b"")
                 if problem is not None:
                     return response.json({"error": problem}, status=400)
+                key = conversations.secret()
+                if key and not conversations.is_issued(key, request.json["sender"]):
+                    return response.json({"error": UNKNOWN_CONVERSATION}, status=403)
             return None
 
         return webhook

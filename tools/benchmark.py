@@ -37,6 +37,7 @@ from pathlib import Path
 
 from actions.errors import SendAssistantError
 from actions.paths import KNOWLEDGE_DIR, PROJECT_ROOT
+from tools.evaluate import new_conversation
 from tools.servers import free_port, running_assistant
 
 DEFAULT_OUT = PROJECT_ROOT / "benchmarks" / "results.md"
@@ -121,7 +122,7 @@ def peak_mb(pid: int) -> float:
 
 def measure(figures: Figures, webhook: str, messages: list[str], council: str | None) -> None:
     """Latency for one user, for CONCURRENT users, and at turn 1 against turn LONG."""
-    sender = f"bench-{uuid.uuid4().hex}"
+    sender = new_conversation(webhook)
     figures.single_ms = [post(webhook, sender, messages[i % len(messages)], council)
                          for i in range(SINGLE)]
     latencies: list[float] = []
@@ -129,7 +130,7 @@ def measure(figures: Figures, webhook: str, messages: list[str], council: str | 
     lock = threading.Lock()
 
     def conversation() -> None:
-        own = f"bench-{uuid.uuid4().hex}"
+        own = new_conversation(webhook)
         for i in range(TURNS_EACH):
             try:
                 ms = post(webhook, own, messages[i % len(messages)], council)
@@ -153,7 +154,7 @@ def measure(figures: Figures, webhook: str, messages: list[str], council: str | 
     elapsed = round_of_conversations()
     figures.concurrent_ms, figures.errors = latencies, len(errors)
     figures.concurrent_rate = len(latencies) / elapsed if elapsed else 0.0
-    long_sender = f"bench-{uuid.uuid4().hex}"
+    long_sender = new_conversation(webhook)
     turns = [post(webhook, long_sender, messages[i % len(messages)], council)
              for i in range(LONG)]
     figures.first_turns_ms, figures.late_turns_ms = turns[:WINDOW], turns[-WINDOW:]
@@ -175,7 +176,7 @@ def first_answer(webhook: str, messages: list[str], council: str | None,
         if not alive():
             raise BenchmarkError("a server exited while starting")
         try:
-            post(webhook, f"bench-{uuid.uuid4().hex}", messages[0], council)
+            post(webhook, new_conversation(webhook), messages[0], council)
             return
         except Exception:
             time.sleep(0.05)
@@ -215,7 +216,7 @@ def edit_to_served(webhook: str, knowledge: Path) -> float:
     text = path.read_text(encoding="utf-8")
     start = time.perf_counter()
     path.write_text(text.rstrip() + f"\n\n{marker}\n", encoding="utf-8")
-    sender = f"bench-{uuid.uuid4().hex}"
+    sender = new_conversation(webhook)
     body = json.dumps({"sender": sender, "message": "/sen_support",
                        "metadata": {"local_authority": "sefton"}}).encode()
     while time.perf_counter() - start < 60:

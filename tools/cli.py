@@ -202,7 +202,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     # `kill` (SIGTERM) must stop both servers too, not only Ctrl+C: exit through `finally`.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    print("Starting the action server and the Rasa server (this takes about a minute)...")
+    print("Starting the action server and the Rasa server (about 10 seconds)...")
     with running_assistant(rasa_port=args.port, action_port=args.action_port,
                            work_dir=PROJECT_ROOT / "var") as assistant:
         example = json.dumps({"sender": "me", "message": "what is SEN support?",
@@ -225,10 +225,10 @@ Press Ctrl+C to stop.""", flush=True)
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from tools.evaluate import ask
+    from tools.evaluate import ask, new_conversation
 
     webhook = args.url.rstrip("/") + "/webhooks/rest/webhook"
-    sender = f"terminal-{int(time.time())}"
+    sender = new_conversation(webhook)
     print("Type a question (or 'quit'). Button choices can be typed as their /payload.")
     while True:
         try:

@@ -7,6 +7,7 @@ costliest error, since the person gets a confident answer to a question they did
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 import uuid
 from collections import defaultdict
@@ -76,11 +77,28 @@ def load_questions(path: Path) -> list[Question]:
                               "needs `la`, `q` and `expect`") from err
 
 
+def new_conversation(webhook: str) -> str:
+    """A conversation id issued by the assistant behind this REST webhook (bot/conversations.py);
+    a random one from an assistant without that endpoint (a plain Rasa)."""
+    base = webhook.split("/webhooks/", 1)[0]
+    request = urllib.request.Request(f"{base}/webhooks/conversation/new", data=b"",
+                                     method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return str(json.loads(response.read())["conversation_id"])
+    except urllib.error.HTTPError as err:
+        with err:
+            if err.code != 404:
+                raise
+    return f"c{uuid.uuid4().hex}"
+
+
 def ask(webhook: str, text: str, council: str | None,
         sender: str | None = None) -> list[dict[str, Any]]:
     """Send one message through the REST channel (with `metadata.local_authority` when a
-    council is given) and return the assistant's messages."""
-    message: dict[str, Any] = {"sender": sender or f"eval-{uuid.uuid4().hex}", "message": text}
+    council is given) and return the assistant's messages; without a `sender`, in a new
+    conversation."""
+    message: dict[str, Any] = {"sender": sender or new_conversation(webhook), "message": text}
     if council:
         message["metadata"] = {"local_authority": council}
     body = json.dumps(message).encode()

@@ -19,12 +19,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from actions.errors import SendAssistantError
 from tools.benchmark import percentile
+from tools.evaluate import new_conversation
 
 SCRIPT = ["hi", "what is SEN support?", "what does the SENCO do?",
           "my son is struggling at school, what should I do?", "/affirm", "/deny",
@@ -104,7 +104,12 @@ def drive(webhook: str, users: int, seconds: float, seed: int = 7) -> Results:
 
     def person(n: int) -> None:
         rng = random.Random(seed + n)
-        sender = f"load-{uuid.uuid4().hex}"
+        try:
+            sender = new_conversation(webhook)
+        except (OSError, ValueError, KeyError) as err:
+            with lock:
+                results.errors.append(f"{type(err).__name__}: {err}")
+            return
         turn = 0
         while time.monotonic() < deadline:
             text = SCRIPT[turn % len(SCRIPT)]

@@ -1,7 +1,9 @@
 """Start the action server and the Rasa server as real processes, and wait until they answer.
 
 The action server listens on 127.0.0.1 only and answers only requests with the token this start
-gives both servers (`SEND_ACTION_TOKEN`, else a new random one), see actions/server.py."""
+gives both servers (`SEND_ACTION_TOKEN`, else a new random one), see actions/server.py. With
+`SEND_CONVERSATION_SECRET` set (production), the Rasa server takes only conversation ids it
+issued; without it, any well-formed id, as ../shared/CONTRACT.md allows (bot/conversations.py)."""
 from __future__ import annotations
 
 import contextlib

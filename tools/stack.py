@@ -44,6 +44,8 @@ POOL_OVERFLOW = 5
 """Extra SQL connections each Rasa process may open at a peak."""
 BODY_LIMIT = "64k"
 """The largest request nginx passes on (a message is cut at 2,000 characters anyway)."""
+FAIL_TIMEOUT_S = 10
+"""After a Rasa process fails a request, nginx sends it nothing for this long."""
 RATE = "20r/s"
 """Requests a second nginx lets one address make (with a burst of 40 beyond it)."""
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
@@ -191,7 +193,7 @@ def _start_postgres(work_dir: Path, port: int, password: str) -> tuple[list[str]
 
 
 def _nginx_conf(work_dir: Path, port: int, rasa_ports: list[int], rate: str) -> str:
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;"
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout={FAIL_TIMEOUT_S}s;"
                         for p in rasa_ports)
     user = "user root;" if os.geteuid() == 0 else ""
     return (PROJECT_ROOT / "deploy" / "nginx.conf").read_text().format(
@@ -235,6 +237,7 @@ def running_stack(*, work_dir: Path, model: Path = MODEL_PATH, rasa_processes: i
     action_token = secrets.token_urlsafe(32)
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **TELEMETRY_OFF,
            "SEND_ACTION_TOKEN": action_token,
+           "SEND_CONVERSATION_SECRET": secrets.token_urlsafe(32),
            "SQL_POOL_SIZE": str(POOL_SIZE), "SQL_MAX_OVERFLOW": str(POOL_OVERFLOW)}
     stack = Stack(work_dir=work_dir, url=f"http://127.0.0.1:{nginx_port}",
                   rasa_urls=[f"http://127.0.0.1:{p}" for p in rasa_ports],

@@ -61,10 +61,10 @@
     try { sessionStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* private mode */ }
   }
 
+  // The conversation id comes from the assistant (signed, so nobody can choose someone else's);
+  // it is asked for before the first message and kept with the conversation in this tab.
   function newState() {
-    var id = (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
-      : String(Date.now()) + Math.random().toString(16).slice(2);
-    return { sender: "widget-" + id, open: false, items: [] };
+    return { sender: null, open: false, items: [] };
   }
 
   var state = load() || newState();
@@ -240,14 +240,39 @@
     window.setTimeout(function () { live.textContent = words; }, 50);
   }
 
-  function post(message) {
+  function conversationId() {
+    if (state.sender) { return Promise.resolve(state.sender); }
+    return fetch(base + "/webhooks/conversation/new", { method: "POST" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      }).then(function (body) {
+        state.sender = body.conversation_id;
+        save();
+        return state.sender;
+      });
+  }
+
+  function sendAs(sender, message) {
     var metadata = { local_authority: council };
     if (role) { metadata.role = role; }
     return fetch(base + "/webhooks/rest/webhook", {
       method: "POST",
       // The conversation id as a header too: nginx sends one conversation to one Rasa server.
-      headers: { "Content-Type": "application/json", "X-Conversation-Id": state.sender },
-      body: JSON.stringify({ sender: state.sender, message: message, metadata: metadata })
+      headers: { "Content-Type": "application/json", "X-Conversation-Id": sender },
+      body: JSON.stringify({ sender: sender, message: message, metadata: metadata })
+    });
+  }
+
+  function post(message) {
+    return conversationId().then(function (sender) {
+      return sendAs(sender, message);
+    }).then(function (response) {
+      if (response.status === 403) {  // an id the assistant no longer knows: start afresh
+        state.sender = null;
+        return conversationId().then(function (sender) { return sendAs(sender, message); });
+      }
+      return response;
     }).then(function (response) {
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json();

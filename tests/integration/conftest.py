@@ -2,14 +2,13 @@
 Rasa server on free loopback ports, with a SQLite tracker store in a temporary folder."""
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tools.evaluate import ask
+from tools.evaluate import ask, new_conversation
 from tools.servers import Assistant, free_port, running_assistant
 from tools.train import MODEL_PATH, train
 
@@ -23,10 +22,12 @@ def model() -> Path:
 
 @pytest.fixture(scope="session")
 def assistant(model: Path, tmp_path_factory) -> Iterator[Assistant]:
-    """A running assistant with no default council."""
+    """A running assistant with no default council, taking only conversation ids it issued
+    (as in production)."""
     with running_assistant(model=model, rasa_port=free_port(), action_port=free_port(),
                            work_dir=tmp_path_factory.mktemp("assistant"),
-                           env={"SEND_DEFAULT_COUNCIL": ""}) as running:
+                           env={"SEND_DEFAULT_COUNCIL": "",
+                                "SEND_CONVERSATION_SECRET": "a secret for the tests"}) as running:
         yield running
 
 
@@ -35,7 +36,7 @@ class Conversation:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self.sender = f"test-{uuid.uuid4().hex}"
+        self.sender = new_conversation(assistant.webhook)
 
     def say(self, text: str, council: str | None = None) -> list[dict[str, Any]]:
         """Send a message (with `metadata.local_authority` if given); return the replies."""

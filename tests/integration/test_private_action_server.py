@@ -164,3 +164,21 @@ def test_rasas_http_api_is_off(assistant: Assistant, conversation: Conversation,
     with refused.value:
         assert refused.value.code in (404, 405)
         assert "SEN support" not in refused.value.read().decode()
+
+
+@pytest.mark.integration
+def test_without_a_secret_any_conversation_id_is_taken_as_the_contract_allows(
+        own_assistant: Assistant) -> None:
+    status, body = request(own_assistant.webhook, {"sender": "eval-123", "message": "hi"})
+    assert status == 200 and json.loads(body)
+    status, body = request(f"{own_assistant.rasa_url}/webhooks/conversation/new", "")
+    assert status == 200 and json.loads(body)["conversation_id"].startswith("c-")
+
+
+@pytest.mark.integration
+def test_with_a_secret_only_issued_ids_are_taken(assistant: Assistant) -> None:
+    status, body = request(assistant.webhook, {"sender": "eval-123", "message": "hi"})
+    assert status == 403 and "conversation/new" in json.loads(body)["error"]
+    status, body = request(f"{assistant.rasa_url}/webhooks/conversation/new", "")
+    issued = json.loads(body)["conversation_id"]
+    assert request(assistant.webhook, {"sender": issued, "message": "hi"})[0] == 200

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from tools.evaluate import new_conversation
 from tools.retention import expire
-from tools.stack import Stack, running_stack
+from tools.stack import FAIL_TIMEOUT_S, Stack, running_stack
 
 pytestmark = pytest.mark.integration
 
@@ -62,6 +63,11 @@ def say(base: str, sender: str, text: str, council: str | None = "havering"
     return list(messages)
 
 
+def issued(stack: Stack) -> str:
+    """A conversation id the stack issued (through nginx)."""
+    return new_conversation(stack.webhook)
+
+
 def topic(messages: list[dict[str, Any]]) -> str | None:
     return next((m["custom"].get("topic") for m in messages
                  if isinstance(m.get("custom"), dict)), None)
@@ -81,7 +87,7 @@ def stored_texts(stack: Stack, sender: str) -> list[str]:
 
 def test_conversations_alternating_between_two_processes_are_whole_and_in_order(
         stack: Stack) -> None:
-    senders = [f"alt-{uuid.uuid4().hex}" for _ in range(4)]
+    senders = [issued(stack) for _ in range(4)]
     sent: dict[str, list[str]] = {s: [] for s in senders}
     for turn, question in enumerate(QUESTIONS):
         for n, sender in enumerate(senders):
@@ -96,7 +102,7 @@ def test_conversations_alternating_between_two_processes_are_whole_and_in_order(
 
 
 def test_a_killed_process_loses_no_conversation(stack: Stack) -> None:
-    senders = [f"kill-{uuid.uuid4().hex}" for _ in range(6)]
+    senders = [issued(stack) for _ in range(6)]
     for sender in senders:
         say(stack.url, sender, "what is SEN support?")
     victim = stack.processes["rasa1"]
@@ -113,7 +119,7 @@ def test_a_killed_process_loses_no_conversation(stack: Stack) -> None:
 
 
 def test_postgres_restarting_loses_no_stored_message(stack: Stack) -> None:
-    sender = f"pg-{uuid.uuid4().hex}"
+    sender = issued(stack)
     assert topic(say(stack.url, sender, "what is SEN support?")) == "sen_support"
     stack.restart_postgres()
     assert topic(say(stack.url, sender, "what does the SENCO do?", council=None)) == "senco_role"
@@ -121,7 +127,7 @@ def test_postgres_restarting_loses_no_stored_message(stack: Stack) -> None:
 
 
 def test_with_postgres_down_people_are_told_and_nothing_is_half_saved(stack: Stack) -> None:
-    sender = f"pgdown-{uuid.uuid4().hex}"
+    sender = issued(stack)
     say(stack.url, sender, "what is SEN support?")
     stack.stop_postgres()
     try:
@@ -137,30 +143,42 @@ def test_with_postgres_down_people_are_told_and_nothing_is_half_saved(stack: Sta
 
 
 EMOJI = "\U0001f600" * 5000
-BAD_BODIES = {
-    "empty": b"",
-    "whitespace": b"   \n\t ",
-    "one megabyte": json.dumps({"sender": "big", "message": "a" * 1_000_000}).encode(),
-    "invalid JSON": b'{"sender": "x", "message": ',
-    "a list": b"[1, 2, 3]",
-    "message a number": json.dumps({"sender": "x", "message": 42}).encode(),
-    "sender an object": json.dumps({"sender": {"a": 1}, "message": "hi"}).encode(),
-    "metadata a string": json.dumps({"sender": "x", "message": "hi", "metadata": "x"}).encode(),
-    "invalid UTF-8": b'{"sender": "x", "message": "\xff\xfe\xfa"}',
-    "control characters": json.dumps({"sender": "x", "message": "\x00\x01\x1b[2J\x7f"}).encode(),
-    "a very long word": json.dumps({"sender": "x", "message": "x" * 50_000}).encode(),
-    "script as the sender": json.dumps({"sender": "<script>alert(1)</script>",
-                                        "message": "hi"}).encode(),
-    "script in the message": json.dumps({"sender": "x", "message": "<script>alert(1)</script>"
-                                         "<img src=x onerror=alert(1)>"}).encode(),
-    "no sender": json.dumps({"message": "what is SEN support?"}).encode(),
-    "thousands of emoji": json.dumps({"sender": "x", "message": EMOJI}).encode(),
-}
+BAD_BODY_NAMES = [
+    "empty", "whitespace", "one megabyte", "invalid JSON", "a list", "message a number",
+    "sender an object", "metadata a string", "invalid UTF-8", "control characters",
+    "a very long word", "script as the sender", "script in the message", "no sender",
+    "thousands of emoji", "a forged conversation id"]
 
 
-@pytest.mark.parametrize("name", list(BAD_BODIES))
+def bad_body(name: str, sender: str) -> bytes:
+    """The named bad request body; `sender` is an issued id where the body has one."""
+    x = sender
+    return {
+        "empty": b"",
+        "whitespace": b"   \n\t ",
+        "one megabyte": json.dumps({"sender": x, "message": "a" * 1_000_000}).encode(),
+        "invalid JSON": b'{"sender": x, "message": ',
+        "a list": b"[1, 2, 3]",
+        "message a number": json.dumps({"sender": x, "message": 42}).encode(),
+        "sender an object": json.dumps({"sender": {"a": 1}, "message": "hi"}).encode(),
+        "metadata a string": json.dumps({"sender": x, "message": "hi", "metadata": "x"}).encode(),
+        "invalid UTF-8": b'{"sender": "' + x.encode() + b'", "message": "\xff\xfe\xfa"}',
+        "control characters": json.dumps({"sender": x, "message": "\x00\x01\x1b[2J\x7f"}).encode(),
+        "a very long word": json.dumps({"sender": x, "message": "x" * 50_000}).encode(),
+        "script as the sender": json.dumps({"sender": "<script>alert(1)</script>",
+                                            "message": "hi"}).encode(),
+        "script in the message": json.dumps({"sender": x, "message": "<script>alert(1)</script>"
+                                             "<img src=x onerror=alert(1)>"}).encode(),
+        "no sender": json.dumps({"message": "what is SEN support?"}).encode(),
+        "thousands of emoji": json.dumps({"sender": x, "message": EMOJI}).encode(),
+        "a forged conversation id": json.dumps({"sender": x.split(".")[0] + ".forged",
+                                                 "message": "hi"}).encode(),
+    }[name]
+
+
+@pytest.mark.parametrize("name", BAD_BODY_NAMES)
 def test_bad_input_gets_a_clear_refusal_or_a_graceful_reply(stack: Stack, name: str) -> None:
-    status, reply = post(f"{stack.url}/webhooks/rest/webhook", BAD_BODIES[name])
+    status, reply = post(f"{stack.url}/webhooks/rest/webhook", bad_body(name, issued(stack)))
     assert status == 200 or 400 <= status < 500, (status, reply[:300])
     assert "Traceback" not in reply and "<script>" not in reply
     if status == 200:
@@ -168,7 +186,9 @@ def test_bad_input_gets_a_clear_refusal_or_a_graceful_reply(stack: Stack, name: 
         assert messages and all(isinstance(m.get("text", ""), str) for m in messages)
     else:
         assert json.loads(reply)["error"], "a 4xx says what was wrong"
-    sender = f"after-{uuid.uuid4().hex}"
+    if name == "a forged conversation id":
+        assert status == 403
+    sender = issued(stack)
     assert topic(say(stack.url, sender, "what is SEN support?")) == "sen_support"
 
 
@@ -211,7 +231,7 @@ def test_one_address_sending_too_fast_is_slowed_with_429(stack: Stack) -> None:
 
 
 def test_retention_works_on_the_postgresql_store(stack: Stack) -> None:
-    say(stack.url, f"retention-{uuid.uuid4().hex}", "what is SEN support?")
+    say(stack.url, issued(stack), "what is SEN support?")
     assert expire(stack.database_url, 30, dry_run=True).conversations == 0
     later = expire(stack.database_url, 30, now=time.time() + 31 * 86400, dry_run=True)
     assert later.conversations >= 1 and later.events > later.conversations
@@ -219,9 +239,38 @@ def test_retention_works_on_the_postgresql_store(stack: Stack) -> None:
 
 def test_no_message_text_reaches_any_log(stack: Stack) -> None:
     marker = f"zebracrossing{uuid.uuid4().hex[:8]}"
-    say(stack.url, f"logs-{uuid.uuid4().hex}", f"what is SEN support for {marker}?")
-    say(stack.url, f"logs-{uuid.uuid4().hex}", f"{marker} " * 50)  # an unsure, unanswered one
+    say(stack.url, issued(stack), f"what is SEN support for {marker}?")
+    say(stack.url, issued(stack), f"{marker} " * 50)  # an unsure, unanswered one
     logs = [*stack.work_dir.glob("*.log"), stack.pg_log]
     assert len(logs) >= 5
     for log in logs:
         assert marker not in log.read_text(errors="replace"), log.name
+
+
+def test_a_process_shut_down_mid_load_finishes_or_hands_over_every_message(stack: Stack) -> None:
+    import threading
+
+    time.sleep(FAIL_TIMEOUT_S + 1)  # until nginx uses a process an earlier test stopped again
+    senders = [issued(stack) for _ in range(16)]
+    replies: dict[str, str | None] = {}
+
+    def ask(sender: str) -> None:
+        try:
+            replies[sender] = topic(say(stack.url, sender, "what is SEN support?"))
+        except AssertionError as err:
+            replies[sender] = f"failed: {err}"
+
+    threads = [threading.Thread(target=ask, args=(s,)) for s in senders]
+    for thread in threads:
+        thread.start()
+    victim = stack.processes["rasa2"]
+    time.sleep(0.05)
+    victim.stop()  # SIGTERM: Rasa's server finishes what it has in hand, takes nothing new
+    try:
+        for thread in threads:
+            thread.join(timeout=120)
+        assert replies == {s: "sen_support" for s in senders}
+        assert victim.popen is not None and victim.popen.returncode is not None
+    finally:
+        victim.start()
+        stack.wait_ready("rasa2")

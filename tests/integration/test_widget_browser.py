@@ -45,6 +45,7 @@ def page(browser: Any, assistant: Assistant) -> Iterator[Any]:
     opened.on("pageerror", lambda err: errors.append(str(err)))
     opened.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     opened.goto(assistant.demo_page + "?council=sefton")
+    opened.errors = errors  # a test that provokes a refusal on purpose removes it from here
     yield opened
     context.close()
     assert errors == [], errors  # no script errors and no CSP refusals, in any test
@@ -189,6 +190,26 @@ def test_the_conversation_survives_a_reload_and_start_again_clears_it(page: Any)
     assert "what is an EHCP?" in page.locator(".sendw-log").inner_text()
     page.get_by_role("button", name="Start again").click()
     assert "what is an EHCP?" not in page.locator(".sendw-log").inner_text()
+
+
+@pytest.mark.integration
+def test_the_widget_uses_an_id_the_assistant_issued_and_recovers_from_a_refused_one(
+        page: Any) -> None:
+    open_widget(page)
+    ask(page, "what is SEN support?")
+    key = "send-assistant:sefton"
+    sender = page.evaluate(f"JSON.parse(sessionStorage.getItem('{key}')).sender")
+    assert sender.startswith("c") and "." in sender
+    page.evaluate(f"""() => {{ const s = JSON.parse(sessionStorage.getItem('{key}'));
+        s.sender = 'c' + s.sender.slice(1, -2) + 'zz'; sessionStorage.setItem('{key}',
+        JSON.stringify(s)); }}""")  # an id this server did not issue, e.g. from another
+    page.reload()
+    assert "senco" in ask(page, "what does the SENCO do?").inner_text().lower()
+    renewed = page.evaluate(f"JSON.parse(sessionStorage.getItem('{key}')).sender")
+    assert renewed not in (sender, None)
+    refused = [e for e in page.errors if "403" in e]
+    assert len(refused) == 1, page.errors  # the browser logs the refusal the widget recovers from
+    page.errors.remove(refused[0])
 
 
 @pytest.mark.integration
