@@ -49,6 +49,11 @@ UNKNOWN_CONVERSATION = ("this server did not issue that conversation id: get one
                         "POST /webhooks/conversation/new")
 
 
+UNKNOWN_CONVERSATION_TEXT = ("Sorry, I can't find this conversation. Please start a new one "
+                             "(reload the page or choose \"Start again\").")
+"""Said on socket.io to a message whose conversation id this server did not issue."""
+
+
 class ConversationStoreUnavailable(Exception):
     """The tracker store could not read or save a conversation (raised by bot/server.py in
     place of Rasa's silent fallback to a new, empty, unsaved conversation)."""
@@ -76,6 +81,14 @@ def redacting(on_new_message: Callable[[UserMessage], Awaitable[Any]]
     of detail replaced; `metadata.truncated` marks a cut message. If the conversation cannot
     be read or saved, the person is asked to try again shortly."""
     async def handler(message: UserMessage) -> Any:
+        key = conversations.secret()
+        if key and not conversations.is_issued(key, message.sender_id or ""):
+            # The REST channel refuses these with 403 first; socket.io reaches here.
+            log.warning("A message with a conversation id this server did not issue was refused.")
+            await message.output_channel.send_response(
+                message.sender_id, {"text": UNKNOWN_CONVERSATION_TEXT,
+                                    "custom": {"topic": "unknown_conversation"}})
+            return None
         text, kinds = redact(message.text or "")
         text, truncated = shorten(text)
         if kinds or truncated:

@@ -6,7 +6,8 @@ secret configured (`SEND_CONVERSATION_SECRET`, which the production configuratio
 tools/stack.py makes per start), the REST channel accepts only ids this server issued:
 `POST /webhooks/conversation/new` answers `{"conversation_id": ...}`: "c", 22 random URL-safe
 characters (128 bits), a dot, and an HMAC-SHA256 signature of them. Any other `sender` gets
-403 (bot/channels.py). The widget asks for an id before its first message.
+403 (bot/channels.py); a socket.io message with any other `session_id` is answered "start a new
+conversation" and not handled. The widget asks for an id before its first message.
 
 Without a secret (the embedded configuration of `make run`), ids are still issued, random and
 unsigned, and the channel takes any well-formed id, as ../shared/CONTRACT.md lets clients send

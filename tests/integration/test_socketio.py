@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from typing import Any
 
 import pytest
@@ -10,6 +9,7 @@ import socketio
 
 from actions.answers import compose_answer
 from actions.knowledge import KnowledgeBase
+from tools.evaluate import new_conversation
 from tools.servers import Assistant
 
 
@@ -26,7 +26,7 @@ def test_socketio_answers_whole_with_the_custom_payload_and_the_metadata_council
         if "custom" in data:
             got_payload.set()
 
-    session = f"socket-{uuid.uuid4().hex}"
+    session = new_conversation(assistant.webhook)
     client.connect(assistant.rasa_url, socketio_path="/socket.io", transports=["polling"])
     try:
         client.emit("session_request", {"session_id": session})
@@ -45,3 +45,30 @@ def test_socketio_answers_whole_with_the_custom_payload_and_the_metadata_council
     assert custom["topic"] == "sen_support" and custom["local_authority"] == "havering"
     assert custom["sources"] == [s.as_payload()
                                  for s in kb.topics["sen_support"]["havering"].sources]
+
+
+@pytest.mark.integration
+def test_socketio_refuses_a_conversation_id_the_server_did_not_issue(
+        assistant: Assistant) -> None:
+    received: list[dict[str, Any]] = []
+    answered = threading.Event()
+    client = socketio.Client()
+
+    @client.on("bot_uttered")
+    def on_bot_uttered(data: dict[str, Any]) -> None:
+        received.append(data)
+        if "custom" in data:
+            answered.set()
+
+    chosen = "someone-elses-conversation"
+    client.connect(assistant.rasa_url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": chosen})
+        client.emit("user_uttered", {"message": "what is SEN support?", "session_id": chosen,
+                                     "metadata": {"local_authority": "sefton"}})
+        assert answered.wait(timeout=30), f"no custom payload in {received}"
+    finally:
+        client.disconnect()
+    assert [m.get("custom", {}).get("topic") for m in received if "custom" in m] == [
+        "unknown_conversation"]
+    assert "start a new one" in received[0]["text"]
