@@ -13,9 +13,10 @@ from tools.evaluate import new_conversation
 from tools.servers import Assistant
 
 
-@pytest.mark.integration
-def test_socketio_answers_whole_with_the_custom_payload_and_the_metadata_council(
-        assistant: Assistant, kb: KnowledgeBase) -> None:
+def exchange(assistant: Assistant, session: str, message: str,
+             council: str) -> list[dict[str, Any]]:
+    """Send one message on socket.io as a widget would; what came back, up to and including the
+    first custom payload."""
     received: list[dict[str, Any]] = []
     got_payload = threading.Event()
     client = socketio.Client()
@@ -26,15 +27,22 @@ def test_socketio_answers_whole_with_the_custom_payload_and_the_metadata_council
         if "custom" in data:
             got_payload.set()
 
-    session = new_conversation(assistant.webhook)
     client.connect(assistant.rasa_url, socketio_path="/socket.io", transports=["polling"])
     try:
         client.emit("session_request", {"session_id": session})
-        client.emit("user_uttered", {"message": "/sen_support", "session_id": session,
-                                     "metadata": {"local_authority": "havering"}})
+        client.emit("user_uttered", {"message": message, "session_id": session,
+                                     "metadata": {"local_authority": council}})
         assert got_payload.wait(timeout=30), f"no custom payload in {received}"
     finally:
         client.disconnect()
+    return received
+
+
+@pytest.mark.integration
+def test_socketio_answers_whole_with_the_custom_payload_and_the_metadata_council(
+        assistant: Assistant, kb: KnowledgeBase) -> None:
+    received = exchange(assistant, new_conversation(assistant.webhook), "/sen_support",
+                        "havering")
     texts = [m for m in received if "text" in m]
     assert len(texts) == 1, "the answer must arrive as one message, not one per paragraph"
     expected = compose_answer(kb, "sen_support", "havering")
@@ -50,25 +58,7 @@ def test_socketio_answers_whole_with_the_custom_payload_and_the_metadata_council
 @pytest.mark.integration
 def test_socketio_refuses_a_conversation_id_the_server_did_not_issue(
         assistant: Assistant) -> None:
-    received: list[dict[str, Any]] = []
-    answered = threading.Event()
-    client = socketio.Client()
-
-    @client.on("bot_uttered")
-    def on_bot_uttered(data: dict[str, Any]) -> None:
-        received.append(data)
-        if "custom" in data:
-            answered.set()
-
-    chosen = "someone-elses-conversation"
-    client.connect(assistant.rasa_url, socketio_path="/socket.io", transports=["polling"])
-    try:
-        client.emit("session_request", {"session_id": chosen})
-        client.emit("user_uttered", {"message": "what is SEN support?", "session_id": chosen,
-                                     "metadata": {"local_authority": "sefton"}})
-        assert answered.wait(timeout=30), f"no custom payload in {received}"
-    finally:
-        client.disconnect()
-    assert [m.get("custom", {}).get("topic") for m in received if "custom" in m] == [
-        "unknown_conversation"]
+    received = exchange(assistant, "someone-elses-conversation", "what is SEN support?",
+                        "sefton")
+    assert [m["custom"]["topic"] for m in received if "custom" in m] == ["unknown_conversation"]
     assert "start a new one" in received[0]["text"]
