@@ -122,8 +122,8 @@ def running_assistant(*, model: Path = MODEL_PATH, rasa_port: int = 5005,
                 *cors_arguments(child_env.get("SEND_ALLOWED_ORIGINS", ""))]
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        procs.append(_start(action_cmd, work_dir / "actions.log", child_env))
-        procs.append(_start(rasa_cmd, work_dir / "rasa.log", child_env))
+        procs.append(start_process(action_cmd, work_dir / "actions.log", child_env))
+        procs.append(start_process(rasa_cmd, work_dir / "rasa.log", child_env))
         assistant = Assistant(rasa_url=f"http://127.0.0.1:{rasa_port}",
                               action_url=f"http://127.0.0.1:{action_port}", log_dir=work_dir,
                               action_token=token, processes=procs)
@@ -133,7 +133,7 @@ def running_assistant(*, model: Path = MODEL_PATH, rasa_port: int = 5005,
         yield assistant
     finally:
         for proc in reversed(procs):
-            _stop(proc)
+            stop_process(proc)
 
 
 def action_server_command(port: int) -> list[str]:
@@ -149,8 +149,10 @@ def _endpoints(action_port: int, db: Path, token: str) -> dict[str, object]:
     return dict(config)
 
 
-def _start(cmd: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
+def start_process(cmd: list[str], log: Path, env: dict[str, str], *,
+                  append: bool = False) -> subprocess.Popen[bytes]:
+    """Start a server in its own process group, its output to `log` (added to, if `append`)."""
+    with log.open("ab" if append else "wb") as out:
         return subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -174,7 +176,8 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
                       f"{_tail(log)}")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Ask a server's process group to finish (SIGTERM); kill it if it has not within 20 s."""
     if proc.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):

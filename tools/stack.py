@@ -33,6 +33,8 @@ from tools.servers import (
     action_server_command,
     cors_arguments,
     free_port,
+    start_process,
+    stop_process,
     wait_for,
 )
 from tools.train import MODEL_PATH
@@ -78,10 +80,8 @@ class Process:
     popen: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.popen = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=self.env,
-                                          stdout=out, stderr=subprocess.STDOUT,
-                                          start_new_session=True)
+        """Start it (again), adding to its log."""
+        self.popen = start_process(self.command, self.log, self.env, append=True)
 
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
@@ -95,14 +95,8 @@ class Process:
 
     def stop(self) -> None:
         """Ask it to finish (SIGTERM), then kill it if it has not within 20 s."""
-        if self.popen is None or self.popen.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, 15)
-        try:
-            self.popen.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        if self.popen is not None:
+            stop_process(self.popen)
 
 
 @dataclass(slots=True)

@@ -16,7 +16,13 @@ import pytest
 
 from actions.paths import PROJECT_ROOT
 from tests.integration.conftest import Conversation, custom_of
-from tools.servers import Assistant, action_server_command, free_port, running_assistant
+from tools.servers import (
+    Assistant,
+    action_server_command,
+    free_port,
+    running_assistant,
+    start_process,
+)
 
 MARKER = "a very private detail 7f3a"
 
@@ -132,11 +138,10 @@ def test_with_the_action_server_down_people_are_asked_to_try_again_then_served(
     assert status == 503 and "action server" in json.loads(body)["reason"]
 
     port = int(own_assistant.action_url.rsplit(":", 1)[1])
-    log = (own_assistant.log_dir / "actions-restarted.log").open("wb")
-    restarted = subprocess.Popen(
-        action_server_command(port), cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT),
-                                     "SEND_ACTION_TOKEN": own_assistant.action_token})
+    restarted = start_process(
+        action_server_command(port), own_assistant.log_dir / "actions-restarted.log",
+        {**os.environ, "PYTHONPATH": str(PROJECT_ROOT),
+         "SEND_ACTION_TOKEN": own_assistant.action_token})
     try:
         deadline = time.monotonic() + 120
         while request(f"{own_assistant.rasa_url}/webhooks/health/ready")[0] != 200:
@@ -145,7 +150,6 @@ def test_with_the_action_server_down_people_are_asked_to_try_again_then_served(
         assert custom_of(conversation.say("what does the SENCO do?"))["topic"] == "senco_role"
     finally:
         stop(restarted)
-        log.close()
 
 
 @pytest.mark.integration
