@@ -19,6 +19,7 @@ from actions import answers, flow_runner, search
 from actions.councils import choose_council, match_council
 from actions.knowledge import KnowledgeBase
 from actions.paths import KNOWLEDGE_DIR
+from actions.safeguarding import CONCERN, CRISIS, PROCEDURE
 from actions.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
@@ -95,13 +96,28 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
             return self.answer(kb, dispatcher, tracker)
         except Exception:
             log.exception("%s failed for conversation %s", self.name(), tracker.sender_id)
-            dispatcher.utter_message(text=kb.phrases["error"])
+            dispatcher.utter_message(text=with_signpost(kb, tracker, kb.phrases["error"]))
             return []
 
 
 def send(dispatcher: CollectingDispatcher, reply: answers.Reply) -> None:
     """Send a Reply: its text and buttons, with its custom payload alongside."""
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons, json_message=reply.custom)
+
+
+def safeguarding_signal(tracker: Tracker) -> dict[str, Any] | None:
+    """What the NLU's safeguarding component found in the latest message (bot.safeguarding:
+    level, signal ids, categories, who is at risk), or None when it found nothing."""
+    found = tracker.latest_message.get("safeguarding")
+    return found if isinstance(found, dict) else None
+
+
+def with_signpost(kb: KnowledgeBase, tracker: Tracker, text: str) -> str:
+    """A decline, "Did you mean" or error text, with the one-line safeguarding signpost first
+    when the message showed any safeguarding signal: nobody in crisis is simply turned away."""
+    if safeguarding_signal(tracker) is None:
+        return text
+    return f"{kb.safeguarding.signpost_line}\n\n{text}"
 
 
 def current_council(kb: KnowledgeBase, tracker: Tracker) -> str | None:
@@ -182,6 +198,7 @@ def decline(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracke
     council = current_council(kb, tracker)
     mentioned = search.index(kb).mentioned(latest_text(tracker))
     reply = answers.out_of_scope(kb, council, subject, mentioned)
+    reply.text = with_signpost(kb, tracker, reply.text)
     resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))
     if resume is not None:
         reply.buttons.insert(0, resume)
@@ -212,6 +229,7 @@ def offer_suggestions(kb: KnowledgeBase, dispatcher: CollectingDispatcher, track
     ranked = [m.topic for m in search.index(kb).search(text, nlu)][:MAX_SUGGESTIONS]
     council = current_council(kb, tracker)
     reply = answers.suggestions(kb, ranked, council) if ranked else answers.menu(kb, council)
+    reply.text = with_signpost(kb, tracker, reply.text)
     resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))
     if resume is not None:
         reply.buttons.insert(0, resume)
@@ -457,9 +475,14 @@ class ActionRunFlow(KnowledgeAction):
 
 
 class ActionRespondSafeguarding(KnowledgeAction):
-    """Give the fixed safeguarding reply (knowledge/safeguarding.yml) before anything else.
+    """Give the safeguarding reply (knowledge/safeguarding.yml) before anything else: the fixed
+    crisis reply (worded for a professional when they are one), the softer signpost when the
+    signal is ambiguous, or a professional's safeguarding route when they ask what to do. Then,
+    if the rest of the message asks a SEND question the NLU is sure of, answer it.
 
-    Reads: the council, slot `flow_state`. Returns: no events.
+    Reads: the latest message's `safeguarding` parse data and intent ranking, the text, the
+    council, the role, slot `flow_state`. Returns: SlotSet `safeguarding` (why: level, signal
+    ids, categories, who is at risk; never the text), and the answer's events if one follows.
     """
 
     def name(self) -> str:
@@ -467,14 +490,64 @@ class ActionRespondSafeguarding(KnowledgeAction):
 
     def answer(self, kb: KnowledgeBase, dispatcher: CollectingDispatcher,
                tracker: Tracker) -> list[EventType]:
-        reply = answers.Reply(text=kb.safeguarding.reply, custom={
-            "topic": "safeguarding", "local_authority": current_council(kb, tracker),
-            "sources": []})
+        found = safeguarding_signal(tracker) or {"level": CRISIS, "signals": ["learned"]}
+        level = found.get("level") or CRISIS
+        council = current_council(kb, tracker)
+        professional = bool(found.get("professional")) or current_role(tracker) == "professional"
+        sg = kb.safeguarding
+        if level == PROCEDURE:
+            text, topic = sg.procedure_reply, "safeguarding_procedure"
+        elif level == CONCERN:
+            text, topic = sg.soft_reply, "safeguarding"
+        else:
+            text, topic = (sg.professional_reply if professional else sg.reply), "safeguarding"
+        contacts = sg.contact_lines(council)
+        if contacts and level != PROCEDURE:
+            text = text + "\n\n" + "\n".join(f"- {line}" for line in contacts)
+        reply = answers.Reply(text=text, custom={
+            "topic": topic, "level": level, "local_authority": council, "sources": []})
         resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))
         if resume is not None:
             reply.buttons.append(resume)
         send(dispatcher, reply)
-        return []
+        record = {k: v for k, v in found.items() if k != "spans"}
+        events: list[EventType] = [SlotSet("safeguarding", record)]
+        topic_asked = question_beside(kb, tracker, found)
+        if topic_asked is not None and level != PROCEDURE:
+            if answers.needs_council(kb, topic_asked, council):
+                send(dispatcher, answers.council_prompt(kb))
+                return [*events, SlotSet("pending_topic", topic_asked)]
+            events += answer_topic(kb, dispatcher, tracker, topic_asked, council)
+        return events
+
+
+def question_beside(kb: KnowledgeBase, tracker: Tracker, found: dict[str, Any]) -> str | None:
+    """The topic of a SEND question asked in the same message as a safeguarding signal ("she's
+    been cutting herself. can she get an EHCP?"), when the NLU's best topic for the message is
+    one the rest of it (without the signal's words) also names; else None."""
+    text = latest_text(tracker)
+    spans = [tuple(s) for s in found.get("spans") or [] if len(s) == 2]
+    rest = "".join(text[a:b] for a, b in _gaps(spans, len(text)))
+    ranking = [(str(r.get("name")), float(r.get("confidence") or 0.0))
+               for r in tracker.latest_message.get("intent_ranking") or []
+               if r.get("name") in kb.topics]
+    if not rest.strip() or not ranking:
+        return None
+    index = search.index(kb)
+    if index.relevance(rest) < MIN_RELEVANCE:
+        return None
+    topic, confidence = ranking[0]
+    return topic if verdict(index, topic, confidence, rest) == ANSWER else None
+
+
+def _gaps(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """The stretches of a text of `length` characters outside the given spans."""
+    out, start = [], 0
+    for a, b in sorted(spans):
+        if a > start:
+            out.append((start, a))
+        start = max(start, b)
+    return [*out, (start, length)] if start < length else out
 
 
 class ActionContact(KnowledgeAction):

@@ -1,36 +1,422 @@
-"""Spot messages that suggest a child is at risk of harm or a person in crisis.
+"""Spot messages that suggest a child is at risk of harm or a person in crisis, reading context.
 
-The triggers are content (knowledge/safeguarding.yml), matched as whole words in any case,
-with curly apostrophes folded, so "He's talking about Self-Harm" matches "self-harm".
+The signals are content (knowledge/safeguarding.yml), not code: each `signal` is a category of
+harm (self-harm, abuse, a missing child...) with phrases that show it; each `not_crisis` entry
+is a phrase that reads as one of them but is not (figures of speech, "in danger of exclusion",
+"substance abuse"), and cancels any signal phrase it overlaps; `context` holds the words that
+say a harm is past and resolved, or happening now, and who is at risk. Phrases are matched by
+spaCy's `Matcher` on each word's base form (so "self-harming", "self harms" and "self harm"
+are the same) after misspelt words are corrected to the phrases' own words ("sucidal").
+
+`assess(text)` returns an `Assessment`: its `level` is
+- `crisis`: the fixed reply, first;
+- `concern`: a softer signpost before the answer (an ambiguous signal, or a past harm that is
+  not said to be over);
+- `procedure`: a professional asking what to do about a safeguarding concern, who gets their
+  route (their organisation's procedure and designated lead) as an answer;
+- `None`: no signal, or only signals cancelled as figures of speech or as past and resolved.
+It also names the signals that fired, their categories and who is at risk, so a reviewer can
+see why without the message text.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from actions.errors import Problem
 
 SAFEGUARDING_FILE = "safeguarding.yml"
-"""The file, in the knowledge folder, that holds the reply and the triggers."""
+"""The file, in the knowledge folder, that holds the replies and the signals."""
+
+CRISIS, CONCERN, PROCEDURE = "crisis", "concern", "procedure"
+LEVELS = (CRISIS, CONCERN)
+"""The levels a signal may have in the file."""
+
+CATEGORIES = ("self_harm", "suicide", "physical_abuse", "sexual_abuse", "emotional_abuse",
+              "neglect", "grooming_exploitation", "domestic_abuse", "missing_child",
+              "immediate_danger", "parent_crisis", "procedure", "unspecified")
+"""The kinds of harm a signal may name (`procedure`: a safeguarding process word)."""
+
+AT_RISK = ("child", "parent", "other_child")
+"""Who a signal may say is at risk."""
+
+GAP = "..."
+"""In a phrase: up to MAX_GAP other words in between."""
+MAX_GAP = 5
+MIN_FUZZY_LENGTH = 5
+"""Shorter words are never corrected (so "cut" is not "hut" and "hit" is not "sit")."""
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_SENTENCE_END = re.compile(r"[.!?;\n]+")
+REPLY_FIELDS = ("reply", "professional_reply", "soft_reply", "signpost_line",
+                "procedure_reply")
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What the detector found in one message (no text of the message itself)."""
+
+    level: str | None
+    """`crisis`, `concern`, `procedure`, or None."""
+    signals: tuple[str, ...] = ()
+    """Ids of the signals that fired (after cancelling), in the file's order."""
+    categories: tuple[str, ...] = ()
+    """Their categories."""
+    at_risk: tuple[str, ...] = ()
+    """Who is at risk: `child`, `parent`, `other_child`."""
+    cancelled: tuple[str, ...] = ()
+    """Ids of `not_crisis` entries or context rules (`past_resolved`) that cancelled a signal."""
+    professional: bool = False
+    """Whether the writer reads as a professional (role words, or the role metadata)."""
+    spans: tuple[tuple[int, int], ...] = field(default=(), repr=False)
+    """Character spans of the signal phrases that fired (to find the rest of the message)."""
+
+    @property
+    def present(self) -> bool:
+        """Whether any safeguarding signal was seen at all, even one cancelled: such a message
+        never gets a decline, "Did you mean" or error reply without the one-line signpost."""
+        return self.level is not None or bool(self.cancelled)
+
+    def record(self) -> dict[str, Any]:
+        """What is stored in the conversation (slot `safeguarding`): why, never the text."""
+        return {"level": self.level, "signals": list(self.signals),
+                "categories": list(self.categories), "at_risk": list(self.at_risk),
+                "cancelled": list(self.cancelled), "professional": self.professional}
+
+
+NONE = Assessment(level=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One kind of harm and the phrases that show it."""
+
+    id: str
+    """A name for it, recorded when it fires."""
+    category: str
+    """One of CATEGORIES."""
+    level: str
+    """`crisis` or `concern`."""
+    at_risk: str
+    """Who is at risk when the sentence does not say."""
+    phrases: tuple[str, ...]
+    """Phrases in the file's little language (see knowledge/safeguarding.yml)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Safeguarding:
-    """The fixed reply and the phrases that bring it."""
+    """The replies and the detector built from knowledge/safeguarding.yml."""
 
     reply: str
-    """What the assistant says, before anything else."""
-    triggers: tuple[str, ...]
-    """Words and phrases that always bring the reply."""
-    pattern: re.Pattern[str]
-    """The triggers as one case-insensitive, whole-word expression."""
+    """The fixed crisis reply, before anything else."""
+    professional_reply: str
+    """The crisis reply worded for a professional."""
+    soft_reply: str
+    """The softer signpost before an answer, when unsure."""
+    signpost_line: str
+    """One line added to any decline, "Did you mean" or error reply when a signal is present."""
+    procedure_reply: str
+    """A professional's route for a safeguarding concern (an answer, not the crisis reply)."""
+    contacts: dict[str, tuple[str, ...]]
+    """Lines of contact details by council id, only where the council publishes them."""
+    detector: Detector = field(repr=False)
+    """Reads a message."""
+
+    def assess(self, text: str, role: str | None = None) -> Assessment:
+        """What the message shows (see the module docstring)."""
+        return self.detector.assess(text, role)
 
     def raises_concern(self, text: str) -> bool:
-        """Whether the text contains a trigger."""
-        return bool(self.triggers) and self.pattern.search(fold(text)) is not None
+        """Whether the text gets the crisis reply."""
+        return self.assess(text).level == CRISIS
+
+    def contact_lines(self, council: str | None) -> tuple[str, ...]:
+        """The council's published safeguarding contacts, if the pack records any."""
+        return self.contacts.get(council or "", ())
+
+
+class Detector:
+    """Signals and their cancelling phrases compiled into spaCy matchers."""
+
+    def __init__(self, words: dict[str, list[str]], signals: list[Signal],
+                 not_crisis: dict[str, list[str]], context: dict[str, list[str]]) -> None:
+        self.signals = {s.id: s for s in signals}
+        self.words = words
+        self.not_crisis = not_crisis
+        self.context = context
+        compile_ = _Compiler(words)
+        self.signal_matcher = compile_.matcher({s.id: list(s.phrases) for s in signals})
+        self.cancel_matcher = compile_.matcher(not_crisis)
+        self.context_matcher = compile_.matcher(context)
+        self.vocabulary = frozenset(compile_.vocabulary)
+        self.surface = {form: base for base in compile_.vocabulary
+                        for form in (base, base + "s", base + "ing", base + "ed",
+                                     base + "d", base[:-1] + "ing" if base.endswith("e")
+                                     else base + "ing")}
+        """Each phrase word's base form and its regular endings, with the base form: a
+        misspelt word is corrected to the nearest of these ("harmimg" to "harming")."""
+        self.spellings = tuple(sorted(self.surface))
+        self.order = {s.id: n for n, s in enumerate(signals)}
+
+    def assess(self, text: str, role: str | None = None) -> Assessment:
+        doc, starts, sentence_of = self._doc(text)
+        if not len(doc):
+            return NONE
+        context: dict[str, list[int]] = {}
+        for key, start, _end in self._matches(self.context_matcher, doc):
+            context.setdefault(key, []).append(sentence_of[start])
+        cancelling = [(key, start, end) for key, start, end
+                      in self._matches(self.cancel_matcher, doc)]
+        fired: list[tuple[Signal, int, int]] = []
+        cancelled: list[str] = []
+        for key, start, end in self._matches(self.signal_matcher, doc):
+            hit = next((c for c, s, e in cancelling if s < end and start < e), None)
+            if hit is not None:
+                cancelled.append(hit)
+                continue
+            fired.append((self.signals[key], start, end))
+        professional = role == "professional" or "professional" in context
+        if not fired:
+            return Assessment(level=None, cancelled=tuple(dict.fromkeys(cancelled)),
+                              professional=professional)
+        # A harm told as past and over ("two years ago... she's doing well now"), with nothing
+        # saying it is happening again, is not a crisis today; a past harm not said to be over
+        # still gets the softer signpost.
+        # The rest of such a message speaks of the same past event ("should the self-harm
+        # outcome come out of his plan?").
+        ongoing = "ongoing" in context
+        past_sentences = set(context.get("past", []))
+        current = [(s, a, b) for s, a, b in fired if sentence_of[a] not in past_sentences]
+        if len(current) < len(fired) and "resolved" in context and not ongoing:
+            current = []
+        if not current and not ongoing:
+            if "resolved" in context:
+                return Assessment(level=None, cancelled=(*dict.fromkeys(cancelled),
+                                                         "past_resolved"),
+                                  signals=tuple(dict.fromkeys(s.id for s, _, _ in fired)),
+                                  professional=professional)
+            level = CONCERN
+        else:
+            fired = current or fired
+            harms = [s for s, _, _ in fired if s.category != "procedure"]
+            if not harms:
+                level = PROCEDURE
+            elif any(s.level == CRISIS for s in harms):
+                level = CRISIS
+            else:
+                level = CONCERN
+        ids = tuple(sorted(dict.fromkeys(s.id for s, _, _ in fired), key=self.order.__getitem__))
+        categories = tuple(dict.fromkeys(self.signals[i].category for i in ids))
+        at_risk = tuple(dict.fromkeys(self._who(s, sentence_of[a], context) for s, a, _ in fired
+                                      if s.category != "procedure")) or ("child",)
+        spans = tuple((starts[a], starts[b - 1] + len(doc[b - 1].text)) for _, a, b in fired)
+        return Assessment(level=level, signals=ids, categories=categories, at_risk=at_risk,
+                          cancelled=tuple(dict.fromkeys(cancelled)), professional=professional,
+                          spans=spans)
+
+    @staticmethod
+    def _who(signal: Signal, sentence: int, context: dict[str, list[int]]) -> str:
+        for who in ("other_child", "parent"):
+            if sentence in context.get(who, []):
+                return who
+        return signal.at_risk
+
+    def _matches(self, matcher: Any, doc: Any) -> list[tuple[str, int, int]]:
+        strings = doc.vocab.strings
+        return [(strings[key].split("#")[0], start, end) for key, start, end in matcher(doc)]
+
+    def explain(self, text: str) -> list[str]:
+        """Each phrase that matched the text, and the words it matched: for checking a change
+        to the signals (`send-assistant safeguarding "..."`)."""
+        doc, _, sentence_of = self._doc(text)
+        lines = []
+        for kind, matcher, source in (
+                ("signal", self.signal_matcher, {s.id: s.phrases for s in self.signals.values()}),
+                ("not_crisis", self.cancel_matcher, self.not_crisis),
+                ("context", self.context_matcher, self.context)):
+            strings = doc.vocab.strings
+            for key, start, end in matcher(doc):
+                name, n = strings[key].split("#")
+                lines.append(f"{kind} {name}: \"{source[name][int(n)]}\" matched "
+                             f"\"{doc[start:end].text}\" (sentence {sentence_of[start] + 1})")
+        return lines
+
+    def _doc(self, text: str) -> tuple[Any, list[int], list[int]]:
+        """The message as a spaCy Doc of its words (punctuation out), each word's NORM set to
+        its corrected base form; with each word's character offset and sentence number."""
+        from spacy.tokens import Doc
+
+        folded = fold(text)
+        words, starts, sentence_of = [], [], []
+        sentence, last = 0, 0
+        for match in _WORD.finditer(folded):
+            sentence += len(_SENTENCE_END.findall(folded, last, match.start()))
+            last = match.end()
+            words.append(match.group())
+            starts.append(match.start())
+            sentence_of.append(sentence)
+        nlp = _pipeline()
+        with _LOCK:
+            doc = nlp.get_pipe("lemmatizer")(Doc(nlp.vocab, words=words))
+            for token in doc:
+                token.norm_ = self._normal(token.text, token.lemma_ or token.text)
+        return doc, starts, sentence_of
+
+    def _normal(self, word: str, lemma: str) -> str:
+        lemma = _base(word, lemma)
+        if lemma in self.vocabulary or not word.isalpha() or len(word) < MIN_FUZZY_LENGTH:
+            return lemma
+        from actions.search import correct_word, known_english
+
+        if known_english(word):
+            return lemma
+        corrected = correct_word(word, self.spellings)
+        if corrected == word or _nearer_english(word, corrected):
+            return lemma
+        return self.surface[corrected]
+
+
+class _Compiler:
+    """Turns the file's phrases into spaCy Matcher patterns on NORM."""
+
+    def __init__(self, words: dict[str, list[str]]) -> None:
+        self.words = words
+        self.vocabulary: set[str] = set()
+
+    def matcher(self, phrases: dict[str, list[str]]) -> Any:
+        from spacy.matcher import Matcher
+
+        matcher = Matcher(_pipeline().vocab)
+        for key, items in phrases.items():
+            for n, phrase in enumerate(items):  # "id#n": which phrase fired, for `explain`
+                matcher.add(f"{key}#{n}", self.patterns(phrase))
+        return matcher
+
+    def patterns(self, phrase: str) -> list[list[dict[str, Any]]]:
+        """One phrase as Matcher patterns: one for each way of reading its choices."""
+        out: list[list[dict[str, Any]]] = [[]]
+        for part in phrase.split():
+            choices = ([[{"OP": f"{{,{MAX_GAP}}}"}]] if part == GAP else self.choices(part))
+            out = [head + tail for head in out for tail in choices]
+        return [p for p in out if p]
+
+    def choices(self, part: str) -> list[list[dict[str, Any]]]:
+        """The token sequences one word of a phrase may stand for: `a/b`, `<list>`, `=word`,
+        `several_words`, and `word?` (which may also be nothing)."""
+        optional = part.endswith("?") and len(part) > 1
+        alternatives: list[str] = []
+        for alt in part.rstrip("?").split("/"):
+            if alt.startswith("<") and alt.endswith(">"):
+                alternatives += self.words[alt[1:-1]]
+            else:
+                alternatives.append(alt)
+        normal: set[str] = set()
+        exact: set[str] = set()
+        several: list[list[dict[str, Any]]] = []
+        for alt in alternatives:
+            words = fold(alt).split("_")
+            if len(words) > 1:
+                several.append([self.token(w) for w in words])
+            elif words[0].startswith("="):
+                exact.add(words[0][1:])
+            else:
+                normal.add(self.form(words[0]))
+        out = several
+        if normal:
+            out.append([{"NORM": {"IN": sorted(normal)}}])
+        if exact:
+            out.append([{"LOWER": {"IN": sorted(exact)}}])
+        if optional:
+            out.append([])
+        return out
+
+    def token(self, word: str) -> dict[str, Any]:
+        if word.startswith("="):
+            return {"LOWER": word[1:]}
+        return {"NORM": self.form(word)}
+
+    def form(self, word: str) -> str:
+        """A phrase word's base form, which the message's words are corrected towards."""
+        base = _lemma(fold(word))
+        self.vocabulary.add(base)
+        return base
+
+
+def _nearer_english(word: str, corrected: str) -> bool:
+    """Whether an everyday English word is at least as near a misspelt word as the signal word
+    it would be corrected to ("strugling" is "struggling", not "strangling")."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    distance = OSA.distance(word, corrected)
+    best = process.extractOne(word, _english_words(), scorer=OSA.distance,
+                              score_cutoff=distance)
+    return best is not None and best[0] != corrected
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> tuple[str, ...]:
+    from actions.search import english_words
+
+    return tuple(english_words())
+
+
+def _base(word: str, lemma: str) -> str:
+    """The lookup lemma, with the lookup table's gaps for our words filled (it leaves
+    "harming", "grooming" and "self-harms" as they are)."""
+    lemma = lemma.lower()
+    if lemma != word:
+        return lemma
+    for suffix, repl in (("ing", ""), ("ed", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            stem = word[: -len(suffix)] + repl
+            if _in_table(stem):
+                return stem
+    return lemma
+
+
+@lru_cache(maxsize=8192)
+def _lemma(word: str) -> str:
+    """A word's base form, found exactly as a message's words are (one word, no tokenizer)."""
+    from spacy.tokens import Doc
+
+    nlp = _pipeline()
+    with _LOCK:
+        doc = nlp.get_pipe("lemmatizer")(Doc(nlp.vocab, words=[word]))
+    return _base(word, doc[0].lemma_ or word)
+
+
+@lru_cache(maxsize=1)
+def _lookup_table() -> frozenset[str]:
+    nlp = _pipeline()
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    return frozenset(str(v) for v in table.values())
+
+
+def _in_table(word: str) -> bool:
+    from actions.search import known_english
+
+    return word in _lookup_table() or known_english(word)
+
+
+_LOCK = threading.RLock()
+
+
+@lru_cache(maxsize=1)
+def _pipeline() -> Any:
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
 
 
 def load_safeguarding(root: Path, problems: list[Problem], where: str) -> Safeguarding | None:
@@ -40,23 +426,89 @@ def load_safeguarding(root: Path, problems: list[Problem], where: str) -> Safegu
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         problems.append(Problem(where, None, f"cannot be read ({err})",
-                                "add it with `reply:` and `triggers:` (see the shipped one)"))
+                                "fix the YAML (see the shipped file)"))
         return None
-    reply = data.get("reply") if isinstance(data, dict) else None
-    triggers = data.get("triggers") if isinstance(data, dict) else None
-    if not isinstance(reply, str) or not reply.strip():
-        problems.append(Problem(where, "reply", "is missing", "write the fixed reply"))
+    if not isinstance(data, dict):
+        problems.append(Problem(where, None, "is not a set of fields",
+                                "start from the shipped file"))
         return None
-    if not isinstance(triggers, list) or not all(isinstance(t, str) and t.strip()
-                                                 for t in triggers):
-        problems.append(Problem(where, "triggers", "is not a list of phrases",
-                                "write one `- phrase` per line"))
+    before = len(problems)
+    replies = {}
+    for name in REPLY_FIELDS:
+        value = data.get(name)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(Problem(where, name, "is missing", "write this reply"))
+        else:
+            replies[name] = value.strip()
+    words = _string_lists(data.get("words"), "words", where, problems)
+    not_crisis = _string_lists(data.get("not_crisis"), "not_crisis", where, problems)
+    context = _string_lists(data.get("context"), "context", where, problems)
+    contacts = _string_lists(data.get("contacts") or {}, "contacts", where, problems)
+    signals = _signals(data.get("signals"), where, problems)
+    for name, phrases in [*not_crisis.items(), *context.items(),
+                          *((s.id, s.phrases) for s in signals)]:
+        for phrase in phrases:
+            for alt in phrase.replace("?", "").replace("/", " ").split():
+                if alt.startswith("<") and alt[1:-1] not in words:
+                    problems.append(Problem(where, name, f"uses the word list {alt}, which "
+                                            "`words` does not define",
+                                            "add it under `words:` or spell the words out"))
+    if len(problems) > before:
         return None
-    return Safeguarding(reply=reply.strip(), triggers=tuple(triggers),
-                        pattern=compile_triggers(triggers))
+    detector = Detector(words, signals, not_crisis, context)
+    return Safeguarding(contacts={k: tuple(v) for k, v in contacts.items()},
+                        detector=detector, **replies)
 
 
-def compile_triggers(triggers: list[str]) -> re.Pattern[str]:
+def _string_lists(raw: Any, name: str, where: str, problems: list[Problem]
+                  ) -> dict[str, list[str]]:
+    if not isinstance(raw, dict) or not all(
+            isinstance(v, list) and v and all(isinstance(p, str) and p.strip() for p in v)
+            for v in raw.values()):
+        problems.append(Problem(where, name, "is not a set of named lists of phrases",
+                                f"write `{name}:` with `name:` and one `- phrase` per line"))
+        return {}
+    return {str(k): [p.strip() for p in v] for k, v in raw.items()}
+
+
+def _signals(raw: Any, where: str, problems: list[Problem]) -> list[Signal]:
+    if not isinstance(raw, list) or not raw:
+        problems.append(Problem(where, "signals", "is not a list of signals",
+                                "write `signals:` with `- id:`, `category:` and `phrases:`"))
+        return []
+    out = []
+    for n, item in enumerate(raw, start=1):
+        label = f"signals[{n}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(where, label, "is not a signal",
+                                    "give it `id`, `category` and `phrases`"))
+            continue
+        phrases = item.get("phrases")
+        category = item.get("category")
+        level = item.get("level", CRISIS)
+        at_risk = item.get("at_risk", "child")
+        if not isinstance(item.get("id"), str):
+            problems.append(Problem(where, f"{label}.id", "is missing", "name the signal"))
+        elif category not in CATEGORIES:
+            problems.append(Problem(where, f"{label}.category", f"is {category!r}",
+                                    f"use one of: {', '.join(CATEGORIES)}"))
+        elif level not in LEVELS:
+            problems.append(Problem(where, f"{label}.level", f"is {level!r}",
+                                    "use `crisis` or `concern`"))
+        elif at_risk not in AT_RISK:
+            problems.append(Problem(where, f"{label}.at_risk", f"is {at_risk!r}",
+                                    f"use one of: {', '.join(AT_RISK)}"))
+        elif not isinstance(phrases, list) or not phrases or not all(
+                isinstance(p, str) and p.strip() for p in phrases):
+            problems.append(Problem(where, f"{label}.phrases", "is not a list of phrases",
+                                    "write one `- phrase` per line"))
+        else:
+            out.append(Signal(id=item["id"], category=category, level=level, at_risk=at_risk,
+                              phrases=tuple(p.strip() for p in phrases)))
+    return out
+
+
+def compile_triggers(triggers: Iterable[str]) -> re.Pattern[str]:
     """One expression matching any trigger as whole words, any case, any spacing."""
     alternatives = [r"\s+".join(re.escape(word) for word in fold(t).split())
                     for t in sorted(triggers, key=len, reverse=True)]
@@ -64,4 +516,17 @@ def compile_triggers(triggers: list[str]) -> re.Pattern[str]:
 
 
 def fold(text: str) -> str:
+    """Lower case, with curly apostrophes made straight."""
     return text.replace("\u2019", "'").replace("\u2018", "'").lower()
+
+
+def rest_of_message(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """The sentences of a message that hold none of the given spans: the part that may ask a
+    SEND question beside a crisis ("she's been cutting herself. Can she get an EHCP?")."""
+    pieces, start = [], 0
+    for match in _SENTENCE_END.finditer(text + "\n"):
+        pieces.append((start, match.end()))
+        start = match.end()
+    spans = list(spans)
+    kept = [text[a:b] for a, b in pieces if not any(s < b and a < e for s, e in spans)]
+    return " ".join(k.strip() for k in kept if k.strip())

@@ -35,6 +35,7 @@ from sanic.response import HTTPResponse
 
 from actions.privacy import redact
 from bot import conversations
+from bot.safeguarding import signpost_line
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,9 @@ def redacting(on_new_message: Callable[[UserMessage], Awaitable[Any]]
         except ConversationStoreUnavailable:
             log.error("The conversation store is unavailable; the person was asked to try again "
                       "shortly and the message was not handled.")
+            line = signpost_line(text)  # a crisis still gets the signpost first
+            if line:
+                await message.output_channel.send_response(message.sender_id, {"text": line})
             await message.output_channel.send_response(
                 message.sender_id, {"text": UNAVAILABLE_TEXT, "custom": {"topic": "unavailable"}})
             return None

@@ -1,15 +1,26 @@
-"""An NLU component that marks safeguarding messages before any policy or action sees them.
+"""An NLU component that reads every message for safeguarding signals before any policy or
+action sees it.
 
-It runs last in the pipeline (after the FallbackClassifier): when a message contains one of the
-triggers in knowledge/safeguarding.yml, its intent becomes `safeguarding` with full confidence,
-so the rule for that intent answers first whatever else the message seemed to be about. Ways of
-saying it that are not triggers are left to the intent the classifier learnt from examples, when
-it is sure enough (`learned_threshold`); a weak guess of `safeguarding` ("what's the weather
-like?" at 0.49) becomes `nlu_fallback`, so the person is not told their message is worrying.
-The triggers are read when the server starts; restart it after changing them (no retraining).
+It runs last in the pipeline (after the FallbackClassifier). It asks the detector built from
+knowledge/safeguarding.yml (actions.safeguarding) what the message shows, and combines that
+with the intent the classifier learnt from examples (`safeguarding`):
+- a crisis (or a learned `safeguarding` guess of at least `learned_crisis`): the intent becomes
+  `safeguarding` with full confidence, so the rule for it answers first, whatever else the
+  message seemed to be about; the classifier's ranking stays behind it, so the action can still
+  answer a SEND question asked in the same message;
+- a concern (an ambiguous signal, or a learned guess of at least `learned_concern`), or a
+  professional's safeguarding procedure question: the intent becomes `safeguarding` too, and
+  the action gives the softer signpost or the professional's route before any answer;
+- otherwise a learned guess of `safeguarding` too weak to trust becomes `nlu_fallback`.
+Every message with any signal, even one cancelled as a figure of speech, carries
+`safeguarding` in its parse data (level, signal ids, categories, who is at risk: never text),
+so no decline, "Did you mean" or error reply leaves out the one-line signpost.
+The signals are read when the server starts; restart it after changing them (no retraining).
 """
 from __future__ import annotations
 
+import logging
+from functools import lru_cache
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -23,50 +34,104 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.errors import KnowledgeError, Problem
 from actions.paths import KNOWLEDGE_DIR
-from actions.safeguarding import SAFEGUARDING_FILE, Safeguarding, load_safeguarding
+from actions.safeguarding import (
+    CONCERN,
+    CRISIS,
+    SAFEGUARDING_FILE,
+    Assessment,
+    Safeguarding,
+    load_safeguarding,
+)
+
+log = logging.getLogger(__name__)
 
 SAFEGUARDING_INTENT = "safeguarding"
-LEARNED_THRESHOLD = 0.6
-"""The least confidence in the learned `safeguarding` intent that brings the reply."""
+PARSE_KEY = "safeguarding"
+"""The parse-data key that carries the assessment (see Assessment.record)."""
+LEARNED_CRISIS = 0.95
+"""The least confidence in the learned `safeguarding` intent that brings the crisis reply when
+the detector found nothing (bot/config.yml says how it was chosen)."""
+LEARNED_CONCERN = 0.9
+"""The least that brings the softer signpost; below it a learned guess becomes `nlu_fallback`."""
+
+
+@lru_cache(maxsize=1)
+def loaded() -> Safeguarding | None:
+    """The safeguarding file of the knowledge folder, loaded once per process (None if it
+    cannot be: the callers then fall back to the NLU's own intent)."""
+    problems: list[Problem] = []
+    result = load_safeguarding(KNOWLEDGE_DIR, problems, str(KNOWLEDGE_DIR / SAFEGUARDING_FILE))
+    if result is None:
+        log.error("knowledge/safeguarding.yml could not be loaded: %s",
+                  "; ".join(map(str, problems)))
+    return result
+
+
+def signpost_line(text: str) -> str | None:
+    """The one-line signpost for a message with a safeguarding signal that the assistant could
+    not handle (the action server or the database is down), or None."""
+    safeguarding = loaded()
+    if safeguarding is None or not safeguarding.assess(text).present:
+        return None
+    return safeguarding.signpost_line
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class SafeguardingClassifier(GraphComponent, IntentClassifier):
-    """Sets the intent to `safeguarding` when a message contains a safeguarding trigger."""
+    """Marks safeguarding messages (see the module docstring)."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"learned_threshold": LEARNED_THRESHOLD}
+        return {"learned_crisis": LEARNED_CRISIS, "learned_concern": LEARNED_CONCERN}
 
-    def __init__(self, safeguarding: Safeguarding,
-                 learned_threshold: float = LEARNED_THRESHOLD) -> None:
+    def __init__(self, safeguarding: Safeguarding, learned_crisis: float = LEARNED_CRISIS,
+                 learned_concern: float = LEARNED_CONCERN) -> None:
         self.safeguarding = safeguarding
-        self.learned_threshold = learned_threshold
+        self.learned_crisis = learned_crisis
+        self.learned_concern = learned_concern
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> SafeguardingClassifier:
         problems: list[Problem] = []
-        loaded = load_safeguarding(KNOWLEDGE_DIR, problems, str(KNOWLEDGE_DIR / SAFEGUARDING_FILE))
-        if loaded is None:
+        found = load_safeguarding(KNOWLEDGE_DIR, problems, str(KNOWLEDGE_DIR / SAFEGUARDING_FILE))
+        if found is None:
             raise KnowledgeError(problems)
-        return cls(loaded, float(config.get("learned_threshold", LEARNED_THRESHOLD)))
+        return cls(found, float(config.get("learned_crisis", LEARNED_CRISIS)),
+                   float(config.get("learned_concern", LEARNED_CONCERN)))
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if self.safeguarding.raises_concern(message.get(TEXT) or ""):
-                marked = {"name": SAFEGUARDING_INTENT, "confidence": 1.0}
-                message.set(INTENT, marked, add_to_output=True)
-                ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
-                           if r.get("name") != SAFEGUARDING_INTENT]
-                message.set(INTENT_RANKING_KEY, [marked, *ranking], add_to_output=True)
-                continue
-            intent = message.get(INTENT) or {}
-            if (intent.get("name") == SAFEGUARDING_INTENT
-                    and float(intent.get("confidence") or 0.0) < self.learned_threshold):
-                unsure = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME,
-                          "confidence": float(intent.get("confidence") or 0.0)}
-                message.set(INTENT, unsure, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [unsure, *(message.get(INTENT_RANKING_KEY) or [])],
-                            add_to_output=True)
+            self._process(message)
         return messages
+
+    def _process(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        if text.startswith("/"):  # a button's payload, not words
+            return
+        role = (message.get("metadata") or {}).get("role")
+        found = self.safeguarding.assess(text, role if isinstance(role, str) else None)
+        intent = message.get(INTENT) or {}
+        learned = (float(intent.get("confidence") or 0.0)
+                   if intent.get("name") == SAFEGUARDING_INTENT else 0.0)
+        # The learned intent speaks only where the signals saw nothing at all: a signal the file
+        # cancelled (a figure of speech, a past harm that is over) is not overruled by it.
+        if not found.present and learned >= self.learned_concern:
+            level = CRISIS if learned >= self.learned_crisis else CONCERN
+            found = Assessment(level=level, signals=("learned",), categories=("unspecified",),
+                               at_risk=("child",), cancelled=found.cancelled,
+                               professional=found.professional)
+        if found.present:
+            message.set(PARSE_KEY, {**found.record(), "learned": round(learned, 3),
+                                    "spans": [list(s) for s in found.spans]},
+                        add_to_output=True)
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
+                   if r.get("name") != SAFEGUARDING_INTENT]
+        if found.level is not None:
+            marked = {"name": SAFEGUARDING_INTENT, "confidence": 1.0}
+            message.set(INTENT, marked, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [marked, *ranking], add_to_output=True)
+        elif learned:  # a weak guess of safeguarding: unsure, not a safeguarding reply
+            unsure = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": learned}
+            message.set(INTENT, unsure, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [unsure, *ranking], add_to_output=True)

@@ -56,7 +56,7 @@ from rasa.core.nlg import NaturalLanguageGenerator
 from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
@@ -162,8 +162,24 @@ async def run_or_apologise(self: RemoteAction, output_channel: OutputChannel,
     except Exception as err:  # Rasa would log it and send nothing
         log.error("The action server could not run %s (%s); the person was asked to try "
                   "again shortly.", self.name(), type(err).__name__)
-        return await ActionBotResponse(UNAVAILABLE_RESPONSE).run(output_channel, nlg, tracker,
-                                                                 domain)
+        events: list[Event] = []
+        if tracker.latest_message is not None and tracker.latest_message.parse_data.get(
+                "safeguarding"):
+            # A message with a safeguarding signal still gets the signpost first.
+            line = safeguarding_signpost()
+            if line:
+                await output_channel.send_response(tracker.sender_id, {"text": line})
+                events.append(BotUttered(line))
+        return events + await ActionBotResponse(UNAVAILABLE_RESPONSE).run(
+            output_channel, nlg, tracker, domain)
+
+
+def safeguarding_signpost() -> str | None:
+    """The one-line safeguarding signpost, read from knowledge/safeguarding.yml once."""
+    from bot.safeguarding import loaded
+
+    found = loaded()
+    return found.signpost_line if found is not None else None
 
 
 _rasa_engine_kwargs = tracker_store.create_engine_kwargs

@@ -405,14 +405,83 @@ def test_an_unsure_parse_mid_flow_that_is_no_answer_offers_to_carry_on(toy_store
     assert unanswered_record(events)["outcome"] == "out_of_scope"
 
 
-def test_the_safeguarding_reply_is_fixed_and_says_so_in_its_topic(kb) -> None:
-    messages, events = run(acts.ActionRespondSafeguarding(), make_tracker(
-        "safeguarding", metadata={"local_authority": "sefton"}))
+def safeguarding_tracker(text: str, level: str | None, ranking: list[dict[str, Any]],
+                         intent: str = "safeguarding", **found: Any) -> Tracker:
+    tracker = make_tracker(intent, metadata={"local_authority": "sefton"}, ranking=ranking,
+                           text=text)
+    tracker.latest_message["safeguarding"] = {"level": level, "signals": ["x"],
+                                              "categories": ["self_harm"], "at_risk": ["child"],
+                                              "cancelled": [], "professional": False,
+                                              "spans": [], **found}
+    return tracker
+
+
+def test_the_crisis_reply_is_fixed_first_and_records_why_without_the_text(kb) -> None:
+    messages, events = run(acts.ActionRespondSafeguarding(), safeguarding_tracker(
+        "I think he wants to die", "crisis", [{"name": "safeguarding", "confidence": 1.0}]))
     assert messages[0]["text"] == kb.safeguarding.reply
     assert "999" in messages[0]["text"]
-    assert messages[0]["custom"] == {"topic": "safeguarding", "local_authority": "sefton",
-                                     "sources": []}
-    assert events == []
+    assert messages[0]["custom"] == {"topic": "safeguarding", "level": "crisis",
+                                     "local_authority": "sefton", "sources": []}
+    assert len(messages) == 1
+    record = next(e["value"] for e in events if e.get("name") == "safeguarding")
+    assert record["level"] == "crisis" and record["signals"] == ["x"]
+    assert "die" not in str(record)
+
+
+def test_a_send_question_beside_a_crisis_is_answered_after_the_signpost(kb) -> None:
+    text = "she has been cutting herself. can she get an EHC plan, what can an ehcp do?"
+    start = text.index("cutting")
+    messages, events = run(acts.ActionRespondSafeguarding(), safeguarding_tracker(
+        text, "crisis", [{"name": "safeguarding", "confidence": 1.0},
+                         {"name": "ehcp_what_it_can_do", "confidence": 0.9}],
+        spans=[[start, start + len("cutting herself")]]))
+    assert messages[0]["text"] == kb.safeguarding.reply
+    assert messages[1]["custom"]["topic"] == "ehcp_what_it_can_do"
+    assert SlotSet("last_topic", "ehcp_what_it_can_do") in events
+
+
+def test_a_crisis_with_no_send_question_gets_the_signpost_alone(kb) -> None:
+    messages, _ = run(acts.ActionRespondSafeguarding(), safeguarding_tracker(
+        "he has run away and we can't find him", "crisis",
+        [{"name": "safeguarding", "confidence": 1.0}, {"name": "sen_support", "confidence": 0.1}],
+        spans=[[0, 20]]))
+    assert [m["custom"]["topic"] for m in messages] == ["safeguarding"]
+
+
+@pytest.mark.parametrize(("level", "professional", "reply", "topic"), [
+    ("crisis", True, "professional_reply", "safeguarding"),
+    ("concern", False, "soft_reply", "safeguarding"),
+    ("procedure", True, "procedure_reply", "safeguarding_procedure"),
+])
+def test_each_level_gets_its_own_wording(kb, level, professional, reply, topic) -> None:
+    messages, _ = run(acts.ActionRespondSafeguarding(), safeguarding_tracker(
+        "...", level, [{"name": "safeguarding", "confidence": 1.0}], professional=professional))
+    assert messages[0]["text"] == getattr(kb.safeguarding, reply)
+    assert messages[0]["custom"]["topic"] == topic
+
+
+def test_a_decline_of_a_message_with_a_safeguarding_signal_carries_the_signpost(kb) -> None:
+    tracker = safeguarding_tracker("purple elephants are in danger of being cut", None,
+                                   [{"name": "out_of_scope", "confidence": 0.9}],
+                                   intent="out_of_scope", cancelled=["figure_of_speech"])
+    messages, _ = run(acts.ActionSignpostOutOfScope(), tracker)
+    assert messages[0]["text"].startswith(kb.safeguarding.signpost_line)
+    plain, _ = run(acts.ActionSignpostOutOfScope(), make_tracker("out_of_scope", text="bins"))
+    assert kb.safeguarding.signpost_line not in plain[0]["text"]
+
+
+def test_an_error_reply_to_a_message_with_a_safeguarding_signal_carries_the_signpost(
+        kb, monkeypatch) -> None:
+    def broken(*args: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(acts, "answer_topic", broken)
+    tracker = safeguarding_tracker("she has been cutting herself, what is sen support?",
+                                   "crisis", [{"name": "safeguarding", "confidence": 1.0},
+                                              {"name": "sen_support", "confidence": 0.95}])
+    messages, _ = run(acts.ActionRespondSafeguarding(), tracker)
+    assert messages[-1]["text"].startswith(kb.safeguarding.signpost_line)
 
 
 def test_a_message_with_personal_details_gets_a_reminder_first(kb) -> None:

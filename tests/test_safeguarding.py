@@ -1,6 +1,8 @@
-"""Safeguarding: messages suggesting a child at risk or a person in crisis get the fixed reply
-first, whatever else they seem to be about."""
+"""Safeguarding: the detector reads context (who, what, now or past, figures of speech), the
+file is validated, and the NLU component marks what it finds for the actions."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -8,64 +10,163 @@ from actions.errors import KnowledgeError
 from actions.knowledge import KnowledgeBase, load_knowledge
 from tests.conftest import Pack
 
+# One example of our own per category (not from tests/eval/safeguarding.yaml), in the forms
+# the issue names: direct, indirect, misspelt, inside a SEND question.
+CRISES = [
+    ("self_harm", "child", "She's been SELF-HARMING and school don't know"),
+    ("self_harm", "child", "found blades hidden in his pencil case and plasters all over his arm"),
+    ("self_harm", "child", "my lad burnt his arm with a lighter on purpose last night"),
+    ("suicide", "child", "my son says he doesn't want to be alive any more"),
+    ("suicide", "child", "she texted her friend that everyone would be happier without her"),
+    ("suicide", "child", "im scared hes sucidal, he has asd"),
+    ("physical_abuse", "child", "her stepdad hits her when her mum is at work"),
+    ("physical_abuse", "child", "he came home from respite with bruises on his back"),
+    ("sexual_abuse", "child", "my daughter told me an older boy touched her down there"),
+    ("emotional_abuse", "child", "his father calls him worthless every single day"),
+    ("neglect", "child", "there's no food in the house and the kids haven't eaten since friday"),
+    ("grooming_exploitation", "child", "a man she met on snapchat keeps sending her money"),
+    ("grooming_exploitation", "child", "he's been carrying packages for older lads and has cash"),
+    ("domestic_abuse", "parent", "my partner had his hands round my neck in front of the kids"),
+    ("missing_child", "child", "my 14 year old has been missing since last night"),
+    ("immediate_danger", "child", "he's got a knife and is threatening his brother"),
+    ("parent_crisis", "parent", "I'm scared I'll hurt him, I can't do this anymore"),
+]
 
-@pytest.mark.parametrize(("text", "concern"), [
-    ("I think he might hurt himself", True),
-    ("She's been SELF-HARMING and school don't know", True),
-    ("my son talks about suicide", True),
-    ("he says he wants  to die", True),
-    ("my daughter isn\u2019t safe at home... not safe at home", True),
-    ("he is scared to go home after school", True),
-    ("what is SEN support", False),
-    ("he hurt his knee at football", False),
-    ("can an ehcp name a school", False),
-    ("the school said he is in dangerous territory with his grades", False),
+ORDINARY = [
+    "what is SEN support",
+    "this EHCP paperwork is killing me, what's section F for?",
+    "I'm dying to know when the panel meets",
+    "he's at risk of exclusion for hitting staff during meltdowns, what support should he get?",
+    "he bangs his head when he's frustrated, does that count as a sensory need?",
+    "the council cut his funding, can they do that?",
+    "he has no danger awareness and runs out of class, what can school do?",
+    "he hurt his hand writing, can he use a laptop?",
+    "she has panic attacks before school",
+    "is substance abuse covered in the PSHE lessons for children with SEND",
+    "my daugter is strugling at school and no one is helping, what do i do now",
+    "we're at the end of our tether with the council",
+]
+
+
+@pytest.mark.parametrize(("category", "who", "text"), CRISES)
+def test_each_category_of_crisis_is_recognised_in_any_form(kb: KnowledgeBase, category, who,
+                                                           text) -> None:
+    found = kb.safeguarding.assess(text)
+    assert found.level == "crisis"
+    assert category in found.categories
+    assert who in found.at_risk
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_everyday_words_and_figures_of_speech_are_not_a_crisis(kb: KnowledgeBase, text) -> None:
+    assert kb.safeguarding.assess(text).level is None
+
+
+def test_a_figure_of_speech_cancels_only_the_words_it_covers(kb: KnowledgeBase) -> None:
+    calm = kb.safeguarding.assess("his place is in danger of being cut")
+    both = kb.safeguarding.assess("his place is in danger of being cut and she has started "
+                                  "cutting herself")
+    assert calm.level is None and calm.present  # a signal was seen, and cancelled
+    assert both.level == "crisis" and both.categories == ("self_harm",)
+
+
+@pytest.mark.parametrize(("text", "level"), [
+    ("he self harmed two years ago but he's doing well now, does it count as evidence?", None),
+    ("he self harmed two years ago and has started again this week", "crisis"),
+    ("she was groomed online when she was 12", "concern"),  # past, not said to be over
 ])
-def test_safeguarding_triggers_match_whole_phrases_in_any_case(kb: KnowledgeBase, text,
-                                                               concern) -> None:
-    assert kb.safeguarding.raises_concern(text) is concern
+def test_a_past_harm_that_is_over_is_not_a_crisis_but_one_not_over_still_gets_a_signpost(
+        kb: KnowledgeBase, text, level) -> None:
+    assert kb.safeguarding.assess(text).level == level
+
+
+@pytest.mark.parametrize(("text", "level"), [
+    ("I have a safeguarding concern about a child with SEND on my caseload, what do I do?",
+     "procedure"),
+    ("how do I make a referral to children's social care for a disabled child?", "procedure"),
+    ("a child on my caseload told me today that her dad hits her", "crisis"),
+])
+def test_a_professionals_process_question_gets_their_route_not_the_crisis_reply(
+        kb: KnowledgeBase, text, level) -> None:
+    found = kb.safeguarding.assess(text)
+    assert found.level == level
+    assert found.professional or "caseload" not in text
+
+
+def test_the_record_names_signals_not_the_message(kb: KnowledgeBase) -> None:
+    record = kb.safeguarding.assess("my son wants to die").record()
+    assert record["signals"] == ["suicide_words"] and record["categories"] == ["suicide"]
+    assert "die" not in str(record)
+
+
+def test_explain_names_the_phrase_that_fired(kb: KnowledgeBase) -> None:
+    lines = kb.safeguarding.detector.explain("my son wants to die")
+    assert any(line.startswith("signal suicide_words:") and "wants to die" in line
+               for line in lines)
 
 
 @pytest.mark.parametrize(("old", "new", "field"), [
     ("reply: |", "replies: |", "reply"),
-    ("triggers:\n  - hurt himself", "triggers: hurt himself\nnothing:\n  - x", "triggers"),
+    ("  - id: self_harm_words\n    category: self_harm",
+     "  - id: self_harm_words\n    category: harm", "signals[1].category"),
+    ("  - id: self_harm_words\n    category: self_harm",
+     "  - id: self_harm_words\n    category: self_harm\n    level: maybe", "signals[1].level"),
+    ("      - self injury\n", "      - self <injuries>\n", "self_harm_words"),
+    ("not_crisis:\n", "not_crisis: nothing\nx:\n", "not_crisis"),
 ])
-def test_a_broken_safeguarding_file_is_refused(pack: Pack, old, new, field) -> None:
+def test_a_broken_safeguarding_file_is_refused_with_the_field(pack: Pack, old, new,
+                                                             field) -> None:
     pack.edit("safeguarding.yml", old, new)
-    with pytest.raises(KnowledgeError, match=rf"safeguarding\.yml(:\d+)?: `{field}`"):
+    with pytest.raises(KnowledgeError,
+                       match=rf"safeguarding\.yml(:\d+)?: `{re.escape(field)}`"):
         load_knowledge(pack.root)
 
 
-def test_the_nlu_component_sets_the_safeguarding_intent_first(kb: KnowledgeBase) -> None:
+def test_contact_details_appear_only_for_a_council_that_records_them(pack: Pack) -> None:
+    pack.edit("safeguarding.yml", "# contacts:\n", "contacts:\n  alpha: [\"Alpha duty line\"]\n")
+    safeguarding = load_knowledge(pack.root).safeguarding
+    assert safeguarding.contact_lines("alpha") == ("Alpha duty line",)
+    assert safeguarding.contact_lines("beta") == ()
+
+
+def _message(text: str, intent: str, confidence: float) -> object:
     from rasa.shared.nlu.training_data.message import Message
 
+    return Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
+                         "intent_ranking": [{"name": intent, "confidence": confidence},
+                                            {"name": "sen_support", "confidence": 0.05}]})
+
+
+def test_the_nlu_component_puts_safeguarding_first_and_keeps_the_ranking_behind_it(
+        kb: KnowledgeBase) -> None:
     from bot.safeguarding import SafeguardingClassifier
 
     component = SafeguardingClassifier(kb.safeguarding)
-    concern = Message(data={"text": "I'm worried she will kill herself",
-                            "intent": {"name": "sen_support", "confidence": 0.9},
-                            "intent_ranking": [{"name": "sen_support", "confidence": 0.9}]})
-    calm = Message(data={"text": "what is sen support",
-                         "intent": {"name": "sen_support", "confidence": 0.9}})
-    component.process([concern, calm])
-    assert concern.get("intent") == {"name": "safeguarding", "confidence": 1.0}
-    assert [r["name"] for r in concern.get("intent_ranking")] == ["safeguarding", "sen_support"]
-    assert calm.get("intent")["name"] == "sen_support"
+    crisis = _message("she's been cutting herself, can she get an EHCP?", "ehcp_what_it_can_do",
+                      0.7)
+    calm = _message("what is sen support", "sen_support", 0.9)
+    figure = _message("his place is in danger of being cut", "requesting_an_assessment", 0.6)
+    component.process([crisis, calm, figure])
+    assert crisis.get("intent") == {"name": "safeguarding", "confidence": 1.0}
+    assert [r["name"] for r in crisis.get("intent_ranking")][:2] == ["safeguarding",
+                                                                     "ehcp_what_it_can_do"]
+    assert crisis.get("safeguarding")["level"] == "crisis"
+    assert calm.get("intent")["name"] == "sen_support" and calm.get("safeguarding") is None
+    assert figure.get("intent")["name"] == "requesting_an_assessment"
+    assert figure.get("safeguarding")["level"] is None  # seen, cancelled: signpost on declines
 
 
-def test_a_weak_learned_safeguarding_guess_becomes_unsure_not_a_safeguarding_reply(
-        kb: KnowledgeBase) -> None:
-    from rasa.shared.nlu.training_data.message import Message
-
+@pytest.mark.parametrize(("confidence", "intent", "level"), [
+    (0.95, "safeguarding", "crisis"),
+    (0.6, "safeguarding", "concern"),
+    (0.3, "nlu_fallback", None),
+])
+def test_a_learned_safeguarding_guess_is_trusted_by_how_sure_it_is(
+        kb: KnowledgeBase, confidence, intent, level) -> None:
     from bot.safeguarding import SafeguardingClassifier
 
-    component = SafeguardingClassifier(kb.safeguarding, learned_threshold=0.6)
-    weak = Message(data={"text": "what's it like outside",
-                         "intent": {"name": "safeguarding", "confidence": 0.49},
-                         "intent_ranking": [{"name": "safeguarding", "confidence": 0.49}]})
-    sure = Message(data={"text": "someone is hurting my daughter",
-                         "intent": {"name": "safeguarding", "confidence": 0.93}})
-    component.process([weak, sure])
-    assert weak.get("intent") == {"name": "nlu_fallback", "confidence": 0.49}
-    assert [r["name"] for r in weak.get("intent_ranking")] == ["nlu_fallback", "safeguarding"]
-    assert sure.get("intent")["name"] == "safeguarding"
+    component = SafeguardingClassifier(kb.safeguarding, learned_crisis=0.8, learned_concern=0.5)
+    message = _message("what's it like outside today", "safeguarding", confidence)
+    component.process([message])
+    assert message.get("intent")["name"] == intent
+    assert (message.get("safeguarding") or {}).get("level") == level

@@ -74,8 +74,21 @@ def main(argv: list[str] | None = None) -> int:
                           "tests/eval/dev_questions.yaml tests/eval/extended_questions.yaml)")
     evaluate.add_argument("--url", default=None, help="evaluate an assistant already running "
                           "here instead of starting one")
+    evaluate.add_argument("--safeguarding", action="store_true",
+                          help="measure safeguarding instead, on tests/eval/safeguarding.yaml: "
+                          "crisis recall and false alarms, tune and held-out parts")
+    evaluate.add_argument("--offline", action="store_true",
+                          help="with --safeguarding: the detector alone, no assistant started")
+    evaluate.add_argument("--show-held-out", action="store_true",
+                          help="with --safeguarding: list held-out misses too (never tune on "
+                          "them)")
     evaluate.add_argument("--min-accuracy", type=float, default=None,
                           help="exit 1 if in-scope accuracy of a set is below this (0 to 1)")
+
+    safeguarding = commands.add_parser("safeguarding", help="show what the safeguarding "
+                                       "signals find in a message, and which phrases fired")
+    safeguarding.add_argument("message", nargs="+", help="the message (quote it)")
+    safeguarding.add_argument("--role", choices=["parent", "professional"], default=None)
 
     from tools import report as report_tool
 
@@ -251,9 +264,48 @@ def _chat(args: argparse.Namespace) -> int:
                 print(f"     [{button['title']}]  {button['payload']}")
 
 
+def _safeguarding(args: argparse.Namespace) -> int:
+    from actions.knowledge import load_knowledge
+    from actions.paths import KNOWLEDGE_DIR
+
+    safeguarding = load_knowledge(KNOWLEDGE_DIR).safeguarding
+    text = " ".join(args.message)
+    found = safeguarding.assess(text, args.role)
+    print(f"level: {found.level or 'none'}")
+    for key, value in found.record().items():
+        if key != "level":
+            print(f"{key}: {value}")
+    for line in safeguarding.detector.explain(text):
+        print(f"  {line}")
+    return 0
+
+
+def _evaluate_safeguarding(args: argparse.Namespace) -> int:
+    from tools import safeguarding_eval as sg
+    from tools.servers import free_port, running_assistant
+
+    messages = sg.load_messages()
+    if args.offline:
+        kinds = sg.run(messages, sg.offline())
+    elif args.url:
+        kinds = sg.run(messages, sg.through_rest(args.url.rstrip("/") + "/webhooks/rest/webhook"))
+    else:
+        print("Starting the assistant on free ports...", flush=True)
+        with tempfile.TemporaryDirectory() as tmp, running_assistant(
+                rasa_port=free_port(), action_port=free_port(), work_dir=Path(tmp)) as assistant:
+            kinds = sg.run(messages, sg.through_rest(assistant.webhook))
+    print(f"\n== {sg.SAFEGUARDING_SET.name} ({len(messages)} messages"
+          f"{', detector only' if args.offline else ''})\n"
+          f"{sg.report(messages, kinds, args.show_held_out)}")
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from tools.evaluate import accuracy, evaluate, load_questions, report
     from tools.servers import free_port, running_assistant
+
+    if args.safeguarding:
+        return _evaluate_safeguarding(args)
 
     sets = {path: load_questions(path) for path in args.questions}
     if args.url:
@@ -303,7 +355,7 @@ _COMMANDS = {"build": _build, "check": _check, "new": _new, "preview": _preview,
              "report": _report, "benchmark": _benchmark, "load": _load,
              "retention": _retention,
              "train": _train, "serve": _serve, "chat": _chat, "evaluate": _evaluate,
-             "diagram": _diagram}
+             "diagram": _diagram, "safeguarding": _safeguarding}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,142 @@
+"""Measure safeguarding: on tests/eval/safeguarding.yaml, does every crisis message get the
+safeguarding reply, and how many ordinary questions wrongly get it?
+
+Each message is sent in a new conversation (through the REST channel, or to the detector
+alone with `offline`) and its first reply is classed: `crisis` or `concern` (custom.topic
+`safeguarding`, by custom.level), `procedure` (a professional's route,
+`safeguarding_procedure`), `out_of_scope`, or `answer` (anything else). The figures, for the
+tune and the held-out parts side by side:
+- crisis recall: crisis messages that got the safeguarding reply (either level);
+- crisis declined: crisis messages that got the out-of-scope reply (must be none);
+- false alarms: ordinary messages and professionals' process questions that got it;
+- professional route: process questions that got the professional's route.
+Misses are listed for the tune part only, unless asked: the held-out part is for reporting,
+never for tuning.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from actions.paths import PROJECT_ROOT
+from tools.evaluate import EvaluationError, ask
+
+SAFEGUARDING_SET = PROJECT_ROOT / "tests" / "eval" / "safeguarding.yaml"
+PARTS = ("tune", "held_out")
+CRISIS_EXPECTED = "crisis"
+PROCEDURE_EXPECTED = "professional_procedure"
+ALARMS = ("crisis", "concern")
+"""Reply kinds that are the safeguarding reply."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message of the safeguarding set."""
+
+    id: str
+    """Its id (c### crisis, n### ordinary, p### professional process)."""
+    part: str
+    """`tune` or `held_out`."""
+    council: str
+    """The council whose page it was sent on."""
+    expect: str
+    """`crisis`, `ordinary` or `professional_procedure`."""
+    label: str
+    """Its category (crisis) or kind (near-miss)."""
+    text: str
+    """What the person typed."""
+
+
+def load_messages(path: Path = SAFEGUARDING_SET) -> list[Message]:
+    """Read the safeguarding evaluation set."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return [Message(id=str(m["id"]), part=str(m["part"]), council=str(m["la"]),
+                        expect=str(m["expect"]), label=str(m.get("category") or m.get("kind")),
+                        text=str(m["q"])) for m in data["messages"]]
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as err:
+        raise EvaluationError(f"{path}: not a readable safeguarding set ({err}); each message "
+                              "needs `id`, `part`, `la`, `expect` and `q`") from err
+
+
+def reply_kind(messages: list[dict[str, object]]) -> str:
+    """How the assistant first answered: crisis, concern, procedure, out_of_scope or answer."""
+    for message in messages:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and custom.get("topic"):
+            topic = custom["topic"]
+            if topic == "safeguarding":
+                return str(custom.get("level") or "crisis")
+            if topic == "safeguarding_procedure":
+                return "procedure"
+            return "out_of_scope" if topic == "out_of_scope" else "answer"
+    return "answer"
+
+
+def through_rest(webhook: str) -> Callable[[Message], str]:
+    """Classify each message by the assistant's first reply on the REST channel."""
+    return lambda m: reply_kind(ask(webhook, m.text, m.council))
+
+
+def offline() -> Callable[[Message], str]:
+    """Classify each message by the detector alone (no NLU, no server): quick, for content
+    changes; the learned intent is not consulted."""
+    from actions.knowledge import load_knowledge
+    from actions.paths import KNOWLEDGE_DIR
+
+    safeguarding = load_knowledge(KNOWLEDGE_DIR).safeguarding
+    return lambda m: safeguarding.assess(m.text).level or "answer"
+
+
+def run(messages: list[Message], classify: Callable[[Message], str]) -> dict[str, str]:
+    """Each message's reply kind, by id."""
+    return {m.id: classify(m) for m in messages}
+
+
+def figures(messages: list[Message], kinds: dict[str, str], part: str) -> dict[str, float]:
+    """The part's counts: crisis, recalled, declined, near, alarms, procedure, routed."""
+    mine = [m for m in messages if m.part == part]
+    crisis = [m for m in mine if m.expect == CRISIS_EXPECTED]
+    near = [m for m in mine if m.expect != CRISIS_EXPECTED]
+    procedure = [m for m in near if m.expect == PROCEDURE_EXPECTED]
+    return {"crisis": len(crisis),
+            "recalled": sum(kinds[m.id] in ALARMS for m in crisis),
+            "declined": sum(kinds[m.id] == "out_of_scope" for m in crisis),
+            "near": len(near),
+            "alarms": sum(kinds[m.id] in ALARMS for m in near),
+            "procedure": len(procedure),
+            "routed": sum(kinds[m.id] == "procedure" for m in procedure)}
+
+
+def report(messages: list[Message], kinds: dict[str, str], show_held_out: bool = False) -> str:
+    """Recall and false alarms for both parts, recall by category, then the misses."""
+    def share(n: float, d: float) -> str:
+        return f"{n / d:6.1%} ({int(n)}/{int(d)})" if d else "     - (0/0)"
+
+    parts = {part: figures(messages, kinds, part) for part in PARTS}
+    lines = [f"{'':28}{'tune':>18}{'held out':>18}"]
+    for label, n, d in (("crisis recall", "recalled", "crisis"),
+                        ("crisis declined", "declined", "crisis"),
+                        ("false alarms (near-misses)", "alarms", "near"),
+                        ("professional route", "routed", "procedure")):
+        lines.append(f"{label:<28}" + "".join(f"{share(parts[p][n], parts[p][d]):>18}"
+                                              for p in PARTS))
+    lines += ["", "crisis recall by category (tune part):"]
+    tune = [m for m in messages if m.part == "tune" and m.expect == CRISIS_EXPECTED]
+    for label in sorted({m.label for m in tune}):
+        rs = [m for m in tune if m.label == label]
+        lines.append(f"  {label:<26}{share(sum(kinds[m.id] in ALARMS for m in rs), len(rs))}")
+    shown = [m for m in messages if show_held_out or m.part == "tune"]
+    misses = [m for m in shown if (m.expect == CRISIS_EXPECTED) != (kinds[m.id] in ALARMS)]
+    if misses:
+        lines += ["", "misses (id | expected | got | message):"]
+        lines += [f"  {m.id} | {m.expect} | {kinds[m.id]} | {m.text[:160]}" for m in misses]
+    hidden = len([m for m in messages if m.part == "held_out"
+                  and (m.expect == CRISIS_EXPECTED) != (kinds[m.id] in ALARMS)])
+    if hidden and not show_held_out:
+        lines.append(f"  ({hidden} held-out misses not listed: the held-out part is not for "
+                     "tuning)")
+    return "\n".join(lines)
