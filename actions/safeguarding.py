@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 
 from actions.errors import Problem
+from actions.search import LEMMATIZER_LOCK, correct_word, english_words, known_english, lemmatizer
 
 SAFEGUARDING_FILE = "safeguarding.yml"
 """The file, in the knowledge folder, that holds the replies and the signals."""
@@ -133,17 +134,15 @@ class Safeguarding:
         """What the message shows (see the module docstring)."""
         return self.detector.assess(text, role)
 
-    def raises_concern(self, text: str) -> bool:
-        """Whether the text gets the crisis reply."""
-        return self.assess(text).level == CRISIS
-
     def contact_lines(self, council: str | None) -> tuple[str, ...]:
         """The council's published safeguarding contacts, if the pack records any."""
         return self.contacts.get(council or "", ())
 
 
 class Detector:
-    """Signals and their cancelling phrases compiled into spaCy matchers."""
+    """Signals and their cancelling phrases compiled into spaCy matchers, on first use: only
+    the Rasa server reads messages with it, so the action server, which reloads the knowledge
+    on every edit, never pays for compiling."""
 
     def __init__(self, words: dict[str, list[str]], signals: list[Signal],
                  not_crisis: dict[str, list[str]], context: dict[str, list[str]]) -> None:
@@ -151,21 +150,30 @@ class Detector:
         self.words = words
         self.not_crisis = not_crisis
         self.context = context
-        compile_ = _Compiler(words)
+        self.order = {s.id: n for n, s in enumerate(signals)}
+        self._compiled = False
+        self._compile_lock = threading.Lock()
+
+    def _compile(self) -> None:
+        with self._compile_lock:
+            if not self._compiled:
+                self._build()
+                self._compiled = True
+
+    def _build(self) -> None:
+        signals = list(self.signals.values())
+        compile_ = _Compiler(self.words)
         self.signal_matcher = compile_.matcher({s.id: list(s.phrases) for s in signals})
-        self.cancel_matcher = compile_.matcher(not_crisis)
-        self.context_matcher = compile_.matcher(context)
+        self.cancel_matcher = compile_.matcher(self.not_crisis)
+        self.context_matcher = compile_.matcher(self.context)
         self.vocabulary = frozenset(compile_.vocabulary)
-        self.surface = {form: base for base in compile_.vocabulary
-                        for form in (base, base + "s", base + "ing", base + "ed",
-                                     base + "d", base[:-1] + "ing" if base.endswith("e")
-                                     else base + "ing")}
+        self.surface = {form: base for base in compile_.vocabulary for form in _endings(base)}
         """Each phrase word's base form and its regular endings, with the base form: a
         misspelt word is corrected to the nearest of these ("harmimg" to "harming")."""
         self.spellings = tuple(sorted(self.surface))
-        self.order = {s.id: n for n, s in enumerate(signals)}
 
     def assess(self, text: str, role: str | None = None) -> Assessment:
+        """What the message shows (see the module docstring)."""
         doc, starts, sentence_of = self._doc(text)
         if not len(doc):
             return NONE
@@ -187,21 +195,17 @@ class Detector:
             return Assessment(level=None, cancelled=tuple(dict.fromkeys(cancelled)),
                               professional=professional)
         # A harm told as past and over ("two years ago... she's doing well now"), with nothing
-        # saying it is happening again, is not a crisis today; a past harm not said to be over
-        # still gets the softer signpost.
-        # The rest of such a message speaks of the same past event ("should the self-harm
-        # outcome come out of his plan?").
+        # saying it is happening again, is not a crisis today, and the rest of the message
+        # speaks of the same event ("should the self-harm outcome come out of his plan?"); a
+        # past harm not said to be over still gets the softer signpost.
         ongoing = "ongoing" in context
         past_sentences = set(context.get("past", []))
         current = [(s, a, b) for s, a, b in fired if sentence_of[a] not in past_sentences]
         if len(current) < len(fired) and "resolved" in context and not ongoing:
-            current = []
+            return Assessment(level=None, cancelled=(*dict.fromkeys(cancelled), "past_resolved"),
+                              signals=tuple(dict.fromkeys(s.id for s, _, _ in fired)),
+                              professional=professional)
         if not current and not ongoing:
-            if "resolved" in context:
-                return Assessment(level=None, cancelled=(*dict.fromkeys(cancelled),
-                                                         "past_resolved"),
-                                  signals=tuple(dict.fromkeys(s.id for s, _, _ in fired)),
-                                  professional=professional)
             level = CONCERN
         else:
             fired = current or fired
@@ -253,6 +257,7 @@ class Detector:
         its corrected base form; with each word's character offset and sentence number."""
         from spacy.tokens import Doc
 
+        self._compile()
         folded = fold(text)
         words, starts, sentence_of = [], [], []
         sentence, last = 0, 0
@@ -262,8 +267,8 @@ class Detector:
             words.append(match.group())
             starts.append(match.start())
             sentence_of.append(sentence)
-        nlp = _pipeline()
-        with _LOCK:
+        nlp = lemmatizer()
+        with LEMMATIZER_LOCK:
             doc = nlp.get_pipe("lemmatizer")(Doc(nlp.vocab, words=words))
             for token in doc:
                 token.norm_ = self._normal(token.text, token.lemma_ or token.text)
@@ -273,8 +278,6 @@ class Detector:
         lemma = _base(word, lemma)
         if lemma in self.vocabulary or not word.isalpha() or len(word) < MIN_FUZZY_LENGTH:
             return lemma
-        from actions.search import correct_word, known_english
-
         if known_english(word):
             return lemma
         corrected = correct_word(word, self.spellings)
@@ -293,7 +296,7 @@ class _Compiler:
     def matcher(self, phrases: dict[str, list[str]]) -> Any:
         from spacy.matcher import Matcher
 
-        matcher = Matcher(_pipeline().vocab)
+        matcher = Matcher(lemmatizer().vocab)
         for key, items in phrases.items():
             for n, phrase in enumerate(items):  # "id#n": which phrase fired, for `explain`
                 matcher.add(f"{key}#{n}", self.patterns(phrase))
@@ -349,6 +352,12 @@ class _Compiler:
         return base
 
 
+def _endings(base: str) -> tuple[str, ...]:
+    """A base form with its regular endings ("harm": harms, harmed, harming)."""
+    stem = base[:-1] if base.endswith("e") else base
+    return (base, base + "s", base + "d", base + "ed", stem + "ing")
+
+
 def _nearer_english(word: str, corrected: str) -> bool:
     """Whether an everyday English word is at least as near a misspelt word as the signal word
     it would be corrected to ("strugling" is "struggling", not "strangling")."""
@@ -363,8 +372,6 @@ def _nearer_english(word: str, corrected: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _english_words() -> tuple[str, ...]:
-    from actions.search import english_words
-
     return tuple(english_words())
 
 
@@ -387,36 +394,23 @@ def _lemma(word: str) -> str:
     """A word's base form, found exactly as a message's words are (one word, no tokenizer)."""
     from spacy.tokens import Doc
 
-    nlp = _pipeline()
-    with _LOCK:
+    nlp = lemmatizer()
+    with LEMMATIZER_LOCK:
         doc = nlp.get_pipe("lemmatizer")(Doc(nlp.vocab, words=[word]))
     return _base(word, doc[0].lemma_ or word)
 
 
 @lru_cache(maxsize=1)
 def _lookup_table() -> frozenset[str]:
-    nlp = _pipeline()
+    nlp = lemmatizer()
     table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
     return frozenset(str(v) for v in table.values())
 
 
 def _in_table(word: str) -> bool:
-    from actions.search import known_english
-
     return word in _lookup_table() or known_english(word)
 
 
-_LOCK = threading.RLock()
-
-
-@lru_cache(maxsize=1)
-def _pipeline() -> Any:
-    import spacy
-
-    nlp = spacy.blank("en")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    nlp.initialize()
-    return nlp
 
 
 def load_safeguarding(root: Path, problems: list[Problem], where: str) -> Safeguarding | None:
@@ -519,14 +513,3 @@ def fold(text: str) -> str:
     """Lower case, with curly apostrophes made straight."""
     return text.replace("\u2019", "'").replace("\u2018", "'").lower()
 
-
-def rest_of_message(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    """The sentences of a message that hold none of the given spans: the part that may ask a
-    SEND question beside a crisis ("she's been cutting herself. Can she get an EHCP?")."""
-    pieces, start = [], 0
-    for match in _SENTENCE_END.finditer(text + "\n"):
-        pieces.append((start, match.end()))
-        start = match.end()
-    spans = list(spans)
-    kept = [text[a:b] for a, b in pieces if not any(s < b and a < e for s, e in spans)]
-    return " ".join(k.strip() for k in kept if k.strip())

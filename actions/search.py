@@ -21,12 +21,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from actions.knowledge import KnowledgeBase
+if TYPE_CHECKING:  # at run time the knowledge module imports this one (via safeguarding)
+    from actions.knowledge import KnowledgeBase
 
 NLU_WEIGHT = 0.6
 """Share of the NLU's confidence in a topic's combined score; the rest is the word match."""
@@ -63,7 +64,9 @@ class Match:
 
 
 @lru_cache(maxsize=1)
-def _lemmatizer() -> Any:
+def lemmatizer() -> Any:
+    """Blank English with spaCy's lookup lemmatizer: one per process, shared by the search and
+    the safeguarding signals (actions.safeguarding). Use it under LEMMATIZER_LOCK."""
     import spacy
 
     nlp = spacy.blank("en")
@@ -72,14 +75,15 @@ def _lemmatizer() -> Any:
     return nlp
 
 
-_LOCK = threading.Lock()
+LEMMATIZER_LOCK = threading.Lock()
+"""The lookup lemmatizer is not documented as thread-safe."""
 
 
 def lemmas(texts: Iterable[str]) -> list[list[str]]:
     """Each text's content words, lower case and lemmatised (stop words and punctuation out)."""
-    nlp = _lemmatizer()
+    nlp = lemmatizer()
     out = []
-    with _LOCK:  # the lookup lemmatizer is not documented as thread-safe
+    with LEMMATIZER_LOCK:
         for doc in nlp.pipe(t.lower() for t in texts):
             out.append([(tok.lemma_ or tok.text).lower() for tok in doc
                         if _WORD.fullmatch(tok.text) and not tok.is_stop])

@@ -56,20 +56,28 @@ LEARNED_CONCERN = 0.9
 
 
 @lru_cache(maxsize=1)
-def loaded() -> Safeguarding | None:
-    """The safeguarding file of the knowledge folder, loaded once per process (None if it
-    cannot be: the callers then fall back to the NLU's own intent)."""
+def load() -> Safeguarding:
+    """The safeguarding file of the knowledge folder, loaded once per Rasa process and shared
+    by the NLU component and the replies sent when a part of the assistant is down."""
     problems: list[Problem] = []
     result = load_safeguarding(KNOWLEDGE_DIR, problems, str(KNOWLEDGE_DIR / SAFEGUARDING_FILE))
     if result is None:
-        log.error("knowledge/safeguarding.yml could not be loaded: %s",
-                  "; ".join(map(str, problems)))
+        raise KnowledgeError(problems)
     return result
+
+
+def loaded() -> Safeguarding | None:
+    """As `load`, or None (logged) when the file cannot be loaded."""
+    try:
+        return load()
+    except KnowledgeError as err:
+        log.error("knowledge/safeguarding.yml could not be loaded: %s", err)
+        return None
 
 
 def signpost_line(text: str) -> str | None:
     """The one-line signpost for a message with a safeguarding signal that the assistant could
-    not handle (the action server or the database is down), or None."""
+    not handle (the database is down), or None."""
     safeguarding = loaded()
     if safeguarding is None or not safeguarding.assess(text).present:
         return None
@@ -93,11 +101,7 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> SafeguardingClassifier:
-        problems: list[Problem] = []
-        found = load_safeguarding(KNOWLEDGE_DIR, problems, str(KNOWLEDGE_DIR / SAFEGUARDING_FILE))
-        if found is None:
-            raise KnowledgeError(problems)
-        return cls(found, float(config.get("learned_crisis", LEARNED_CRISIS)),
+        return cls(load(), float(config.get("learned_crisis", LEARNED_CRISIS)),
                    float(config.get("learned_concern", LEARNED_CONCERN)))
 
     def process(self, messages: list[Message]) -> list[Message]:

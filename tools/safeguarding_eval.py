@@ -96,7 +96,7 @@ def run(messages: list[Message], classify: Callable[[Message], str]) -> dict[str
     return {m.id: classify(m) for m in messages}
 
 
-def figures(messages: list[Message], kinds: dict[str, str], part: str) -> dict[str, float]:
+def figures(messages: list[Message], kinds: dict[str, str], part: str) -> dict[str, int]:
     """The part's counts: crisis, recalled, declined, near, alarms, procedure, routed."""
     mine = [m for m in messages if m.part == part]
     crisis = [m for m in mine if m.expect == CRISIS_EXPECTED]

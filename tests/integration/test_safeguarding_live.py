@@ -3,6 +3,8 @@ the safeguarding reply first, on REST and on socket.io, none gets the out-of-sco
 SEND question asked beside a crisis is answered after the signpost."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from actions.knowledge import KnowledgeBase
@@ -17,25 +19,22 @@ CRISES = [m for m in sg.load_messages() if m.expect == sg.CRISIS_EXPECTED and m.
 `send-assistant evaluate --safeguarding`, not asserted (they are not yet all met)."""
 
 
+def on_socketio(assistant: Assistant) -> Callable[[sg.Message], str]:
+    """Classify each message by the first reply on socket.io, as a widget sends it."""
+    return lambda m: sg.reply_kind(exchange(assistant, new_conversation(assistant.webhook),
+                                            m.text, m.council))
+
+
 @pytest.mark.integration
-def test_every_crisis_message_gets_the_safeguarding_reply_first_on_rest(
-        assistant: Assistant) -> None:
-    kinds = sg.run(CRISES, sg.through_rest(assistant.webhook))
+@pytest.mark.parametrize("channel", ["rest", "socketio"])
+def test_every_crisis_message_gets_the_safeguarding_reply_first_on_each_channel(
+        assistant: Assistant, channel: str) -> None:
+    classify = (sg.through_rest(assistant.webhook) if channel == "rest"
+                else on_socketio(assistant))
+    kinds = sg.run(CRISES, classify)
     missed = [m.id for m in CRISES if kinds[m.id] not in sg.ALARMS]
     declined = [m.id for m in CRISES if kinds[m.id] == "out_of_scope"]
     assert (missed, declined) == ([], [])
-
-
-@pytest.mark.integration
-def test_every_crisis_message_gets_the_safeguarding_reply_first_on_socketio(
-        assistant: Assistant) -> None:
-    missed = []
-    for message in CRISES:
-        received = exchange(assistant, new_conversation(assistant.webhook), message.text,
-                            message.council)
-        if sg.reply_kind(received) not in sg.ALARMS:
-            missed.append(message.id)
-    assert missed == []
 
 
 @pytest.mark.integration
