@@ -42,3 +42,31 @@ def test_the_evaluation_set_names_only_real_topics_and_flows(kb: KnowledgeBase,
     named = {t for q in load_questions(eval_set) for t in q.expect}
     flows = {f for council_flows in kb.flows.values() for f in council_flows}
     assert named - set(kb.topics) - flows - {"out_of_scope"} == set()
+
+
+SAFEGUARDING_SET = PROJECT_ROOT / "tests" / "eval" / "safeguarding.yaml"
+REALISTIC_SET = PROJECT_ROOT / "tests" / "eval" / "realistic_questions.yaml"
+SAME_WORDS = 0.6
+"""Share of shared content words (of both texts' words) at which a training example counts as
+a paraphrase of an evaluation message, once spelling is corrected."""
+
+
+@pytest.mark.parametrize(("eval_set", "key"), [(SAFEGUARDING_SET, "messages"),
+                                               (REALISTIC_SET, "questions")],
+                         ids=["safeguarding", "realistic"])
+def test_no_training_example_is_a_paraphrase_of_a_newer_evaluation_message(
+        kb: KnowledgeBase, eval_set, key) -> None:
+    from actions.search import index, lemmas
+
+    search = index(kb)
+
+    def word_set(text: str) -> frozenset[str]:  # content words, lemmatised, spelling corrected
+        return frozenset(search.correct(w) for w in lemmas([text])[0])
+
+    examples = [e for e in map(word_set, training_examples(kb)) if len(e) >= 3]
+    close = []
+    for item in yaml.safe_load(eval_set.read_text())[key]:
+        words = word_set(item["q"])
+        if len(words) >= 3:
+            close += [item["id"] for e in examples if len(words & e) / len(words | e) >= SAME_WORDS]
+    assert close == []
