@@ -63,6 +63,7 @@ def load() -> Safeguarding:
     result = load_safeguarding(KNOWLEDGE_DIR, problems, str(KNOWLEDGE_DIR / SAFEGUARDING_FILE))
     if result is None:
         raise KnowledgeError(problems)
+    result.assess("")  # compile the signals now, at start-up, not on the first person's message
     return result
 
 
