@@ -19,7 +19,7 @@ from actions import answers, flow_runner, search
 from actions.councils import choose_council, match_council
 from actions.knowledge import KnowledgeBase
 from actions.paths import KNOWLEDGE_DIR
-from actions.safeguarding import CONCERN, CRISIS, PROCEDURE
+from actions.safeguarding import CONCERN, CRISIS, PROCEDURE, Assessment
 from actions.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
@@ -523,31 +523,24 @@ class ActionRespondSafeguarding(KnowledgeAction):
 
 def question_beside(kb: KnowledgeBase, tracker: Tracker, found: dict[str, Any]) -> str | None:
     """The topic of a SEND question asked in the same message as a safeguarding signal ("she's
-    been cutting herself. can she get an EHCP?"), when the NLU's best topic for the message is
-    one the rest of it (without the signal's words) also names; else None."""
-    text = latest_text(tracker)
-    spans = [tuple(s) for s in found.get("spans") or [] if len(s) == 2]
-    rest = "".join(text[a:b] for a, b in _gaps(spans, len(text)))
+    been cutting herself. can she get an EHCP?"): the NLU read only the rest of such a message
+    (bot.safeguarding), so its best topic is answered when the NLU is sure of it alone
+    (SURE_ALONE), the rest is about the guidance and the usual checks (`verdict`) agree; else
+    None."""
+    spans = tuple(tuple(s) for s in found.get("spans") or [] if len(s) == 2)
+    rest = Assessment(level=found.get("level"), spans=spans).rest(latest_text(tracker))
     ranking = [(str(r.get("name")), float(r.get("confidence") or 0.0))
                for r in tracker.latest_message.get("intent_ranking") or []
                if r.get("name") in kb.topics]
-    if not rest.strip() or not ranking:
+    if not rest or not ranking:
         return None
     index = search.index(kb)
     if index.relevance(rest) < MIN_RELEVANCE:
         return None
     topic, confidence = ranking[0]
+    if confidence < SURE_ALONE:  # after a crisis reply, no guess: the person can ask again
+        return None
     return topic if verdict(index, topic, confidence, rest) == ANSWER else None
-
-
-def _gaps(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
-    """The stretches of a text of `length` characters outside the given spans."""
-    out, start = [], 0
-    for a, b in sorted(spans):
-        if a > start:
-            out.append((start, a))
-        start = max(start, b)
-    return [*out, (start, length)] if start < length else out
 
 
 class ActionContact(KnowledgeAction):

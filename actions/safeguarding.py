@@ -85,6 +85,15 @@ class Assessment:
         never gets a decline, "Did you mean" or error reply without the one-line signpost."""
         return self.level is not None or bool(self.cancelled)
 
+    def rest(self, text: str) -> str:
+        """The text outside the signal phrases that fired: where a SEND question asked beside a
+        crisis is ("she's been cutting herself. Can she get an EHCP?")."""
+        pieces, start = [], 0
+        for a, b in sorted(self.spans):
+            pieces.append(text[start:a])
+            start = max(start, b)
+        return " ".join(" ".join([*pieces, text[start:]]).split())
+
     def record(self) -> dict[str, Any]:
         """What is stored in the conversation (slot `safeguarding`): why, never the text."""
         return {"level": self.level, "signals": list(self.signals),
@@ -178,10 +187,10 @@ class Detector:
         if not len(doc):
             return NONE
         context: dict[str, list[int]] = {}
-        for key, start, _end in self._matches(self.context_matcher, doc):
+        for key, start, _end in self._matches(self.context_matcher, doc, sentence_of):
             context.setdefault(key, []).append(sentence_of[start])
         cancelling = [(key, start, end) for key, start, end
-                      in self._matches(self.cancel_matcher, doc)]
+                      in self._matches(self.cancel_matcher, doc, sentence_of)]
         fired: list[tuple[Signal, int, int]] = []
         cancelled: list[str] = []
         for key, start, end in self._matches(self.signal_matcher, doc):
@@ -232,9 +241,16 @@ class Detector:
                 return who
         return signal.at_risk
 
-    def _matches(self, matcher: Any, doc: Any) -> list[tuple[str, int, int]]:
+    @staticmethod
+    def _matches(matcher: Any, doc: Any, within: list[int] | None = None
+                 ) -> list[tuple[str, int, int]]:
+        """Matches as (entry id, first word, end); with `within` (each word's sentence), only
+        those inside one sentence. Cancelling phrases and context are read that way ("...cutting
+        herself. What is SEN support?" is not the everyday "cutting ... support"); signals may
+        run on into the next sentence, as a story does ("He ran off. It's been an hour.")."""
         strings = doc.vocab.strings
-        return [(strings[key].split("#")[0], start, end) for key, start, end in matcher(doc)]
+        return [(strings[key].split("#")[0], start, end) for key, start, end in matcher(doc)
+                if within is None or within[start] == within[end - 1]]
 
     def explain(self, text: str) -> list[str]:
         """Each phrase that matched the text, and the words it matched: for checking a change
@@ -247,6 +263,8 @@ class Detector:
                 ("context", self.context_matcher, self.context)):
             strings = doc.vocab.strings
             for key, start, end in matcher(doc):
+                if kind != "signal" and sentence_of[start] != sentence_of[end - 1]:
+                    continue  # as in assess: only signals run on into the next sentence
                 name, n = strings[key].split("#")
                 lines.append(f"{kind} {name}: \"{source[name][int(n)]}\" matched "
                              f"\"{doc[start:end].text}\" (sentence {sentence_of[start] + 1})")

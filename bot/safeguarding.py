@@ -1,7 +1,8 @@
-"""An NLU component that reads every message for safeguarding signals before any policy or
+"""NLU components that read every message for safeguarding signals before any policy or
 action sees it.
 
-It runs last in the pipeline (after the FallbackClassifier). It asks the detector built from
+SafeguardingReader runs first; SafeguardingClassifier runs last in the pipeline (after the
+FallbackClassifier). Together they ask the detector built from
 knowledge/safeguarding.yml (actions.safeguarding) what the message shows, and combines that
 with the intent the classifier learnt from examples (`safeguarding`):
 - a crisis (or a learned `safeguarding` guess of at least `learned_crisis`): the intent becomes
@@ -51,7 +52,7 @@ PARSE_KEY = "safeguarding"
 LEARNED_CRISIS = 0.95
 """The least confidence in the learned `safeguarding` intent that brings the crisis reply when
 the detector found nothing (bot/config.yml says how it was chosen)."""
-LEARNED_CONCERN = 0.9
+LEARNED_CONCERN = 0.3
 """The least that brings the softer signpost; below it a learned guess becomes `nlu_fallback`."""
 
 
@@ -85,6 +86,48 @@ def signpost_line(text: str) -> str | None:
     return safeguarding.signpost_line
 
 
+ASSESSMENT_KEY = "safeguarding_assessment"
+"""Where SafeguardingReader leaves its Assessment for SafeguardingClassifier (not output)."""
+ORIGINAL_TEXT_KEY = "safeguarding_text"
+"""The message as typed, while the classifier reads only the words beside a crisis."""
+MIN_REST_WORDS = 3
+"""The fewest words beside a crisis that the classifier reads on their own."""
+
+
+def _role(message: Message) -> str | None:
+    role = (message.get("metadata") or {}).get("role")
+    return role if isinstance(role, str) else None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class SafeguardingReader(GraphComponent, IntentClassifier):
+    """First in the pipeline: reads each message for safeguarding signals. Beside a crisis the
+    intent classifier then reads only the other words ("...can she get an EHCP?"), so a SEND
+    question asked in the same message is understood on its own; SafeguardingClassifier, last,
+    puts the message back as typed."""
+
+    def __init__(self, safeguarding: Safeguarding) -> None:
+        self.safeguarding = safeguarding
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> SafeguardingReader:
+        return cls(load())
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/"):  # a button's payload, not words
+                continue
+            found = self.safeguarding.assess(text, _role(message))
+            message.set(ASSESSMENT_KEY, found)
+            rest = found.rest(text) if found.level == CRISIS else ""
+            if len(rest.split()) >= MIN_REST_WORDS:
+                message.set(ORIGINAL_TEXT_KEY, text)
+                message.set(TEXT, rest)
+        return messages
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class SafeguardingClassifier(GraphComponent, IntentClassifier):
     """Marks safeguarding messages (see the module docstring)."""
@@ -111,11 +154,15 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
         return messages
 
     def _process(self, message: Message) -> None:
+        original = message.get(ORIGINAL_TEXT_KEY)
+        if original is not None:
+            message.set(TEXT, original)
         text = message.get(TEXT) or ""
         if text.startswith("/"):  # a button's payload, not words
             return
-        role = (message.get("metadata") or {}).get("role")
-        found = self.safeguarding.assess(text, role if isinstance(role, str) else None)
+        found = message.get(ASSESSMENT_KEY)
+        if not isinstance(found, Assessment):  # no SafeguardingReader earlier in the pipeline
+            found = self.safeguarding.assess(text, _role(message))
         intent = message.get(INTENT) or {}
         learned = (float(intent.get("confidence") or 0.0)
                    if intent.get("name") == SAFEGUARDING_INTENT else 0.0)

@@ -170,3 +170,20 @@ def test_a_learned_safeguarding_guess_is_trusted_by_how_sure_it_is(
     component.process([message])
     assert message.get("intent")["name"] == intent
     assert (message.get("safeguarding") or {}).get("level") == level
+
+
+def test_beside_a_crisis_the_classifier_reads_only_the_other_words_then_gets_them_back(
+        kb: KnowledgeBase) -> None:
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.safeguarding import SafeguardingClassifier, SafeguardingReader
+
+    text = "she has been cutting herself. what is sen support?"
+    message = Message(data={"text": text})
+    SafeguardingReader(kb.safeguarding).process([message])
+    assert "cutting" not in message.get("text") and "sen support" in message.get("text")
+    message.set("intent", {"name": "sen_support", "confidence": 0.9})
+    SafeguardingClassifier(kb.safeguarding).process([message])
+    assert message.get("text") == text
+    assert message.get("intent")["name"] == "safeguarding"
+    assert message.get("intent_ranking")[0]["name"] == "safeguarding"

@@ -41,10 +41,10 @@ def test_every_crisis_message_gets_the_safeguarding_reply_first_on_each_channel(
 def test_a_send_question_beside_a_crisis_is_answered_after_the_signpost(
         kb: KnowledgeBase, conversation: Conversation) -> None:
     messages = conversation.say("My daughter has been cutting herself since the spring. "
-                                "What can an EHCP do for her?", "sefton")
+                                "What is SEN support?", "sefton")
     assert messages[0]["text"] == kb.safeguarding.reply
     topics = [m["custom"]["topic"] for m in messages if isinstance(m.get("custom"), dict)]
-    assert topics[0] == "safeguarding" and topics[-1] == "ehcp_what_it_can_do"
+    assert topics[0] == "safeguarding" and topics[-1] == "sen_support"
 
 
 @pytest.mark.integration
