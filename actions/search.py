@@ -165,9 +165,8 @@ class TopicIndex:
         nlu = dict(nlu_ranking)
         raw: dict[str, float] = {}
         terms: dict[str, tuple[str, ...]] = {}
-        named = self.named_aliases(words)
         for topic in self.topics:
-            found = [a for a in self.aliases[topic] if a in named]
+            found = [a for a in self.aliases[topic] if _contains(words, a)]
             score = sum(self.weight[w] for w in distinct if w in self.bags[topic])
             score += ALIAS_BONUS * sum(self.alias_strength(a) for a in found)
             raw[topic], terms[topic] = score, tuple(" ".join(a) for a in found)
@@ -176,13 +175,6 @@ class TopicIndex:
                          score=NLU_WEIGHT * nlu.get(t, 0.0) + (1 - NLU_WEIGHT) * raw[t] / best)
                    for t in self.topics]
         return sorted((m for m in matches if m.score > 0), key=lambda m: (-m.score, m.topic))
-
-    def named_aliases(self, words: list[str]) -> set[tuple[str, ...]]:
-        """The aliases a message names, less those only inside a longer one it names: "SEN
-        support" names that topic, not also every topic with the alias "SEN"."""
-        found = {a for a in self.alias_topics if _contains(words, a)}
-        return {a for a in found
-                if not any(len(b) > len(a) and _contains(list(b), a) for b in found)}
 
     def alias_strength(self, alias: tuple[str, ...]) -> float:
         """How much finding an alias says about a topic: its length in words, shared among

@@ -124,11 +124,3 @@ def test_a_message_of_ordinary_length_is_left_whole() -> None:
     assert shorten("what is sen support") == ("what is sen support", False)
     text = "x" * MAX_MESSAGE_CHARS
     assert shorten(text) == (text, False)
-
-
-def test_a_short_alias_inside_a_longer_one_the_message_names_does_not_count_again(kb) -> None:
-    from actions import search
-
-    terms = {m.topic: m.terms for m in search.index(kb).search("sen support and ehcp difference")}
-    assert "sen support" in terms["sen_support"]
-    assert "sen" not in terms.get("what_is_sen", ())
