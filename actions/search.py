@@ -13,6 +13,7 @@ how rare they are in everyday English (spacy-lookups-data's word frequencies), s
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 import threading
@@ -25,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from actions.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:  # at run time the knowledge module imports this one (via safeguarding)
     from actions.knowledge import KnowledgeBase
@@ -90,11 +93,16 @@ def lemmas(texts: Iterable[str]) -> list[list[str]]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _english() -> dict[str, float]:
-    """Log probabilities of English words in lower case (about 40,000 of them)."""
+ENGLISH_FILE = PROJECT_ROOT / "build" / "english.json"
+"""The English words `_english` keeps, with their log probabilities, written by `send-assistant
+build`: reading them from spacy-lookups-data's whole table costs a server about 230 MB at its
+peak, this file under 1 MB."""
+
+
+def english_from_lookups() -> dict[str, float]:
+    """Log probabilities of English words in lower case (about 40,000 of them), from
+    spacy-lookups-data's table of every word it knows."""
     import gzip
-    import json
 
     import spacy_lookups_data
 
@@ -103,6 +111,31 @@ def _english() -> dict[str, float]:
         table = json.load(stream)
     return {w: float(p) for w, p in table.items()
             if p >= KNOWN_WORD_LOG_PROB and w.isalpha() and w.islower()}
+
+
+def write_english(path: Path = ENGLISH_FILE) -> Path:
+    """Save the English words for `_english`, marked with the spacy-lookups-data version."""
+    import spacy_lookups_data
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"spacy_lookups_data": spacy_lookups_data.__version__,
+                                "words": english_from_lookups()}), encoding="utf-8")
+    return path
+
+
+@lru_cache(maxsize=1)
+def _english() -> dict[str, float]:
+    """The English words: from ENGLISH_FILE when it was written from the installed
+    spacy-lookups-data, else from the whole table."""
+    import spacy_lookups_data
+
+    try:
+        saved = json.loads(ENGLISH_FILE.read_text(encoding="utf-8"))
+        if saved.get("spacy_lookups_data") == spacy_lookups_data.__version__:
+            return {str(w): float(p) for w, p in saved["words"].items()}
+    except (OSError, ValueError, AttributeError, KeyError):
+        pass
+    return english_from_lookups()
 
 
 def known_english(word: str) -> bool:

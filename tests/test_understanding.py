@@ -124,3 +124,12 @@ def test_a_message_of_ordinary_length_is_left_whole() -> None:
     assert shorten("what is sen support") == ("what is sen support", False)
     text = "x" * MAX_MESSAGE_CHARS
     assert shorten(text) == (text, False)
+
+
+def test_the_saved_english_table_is_the_one_from_the_lookup_data(tmp_path) -> None:
+    import json
+
+    from actions import search
+
+    path = search.write_english(tmp_path / "english.json")
+    assert json.loads(path.read_text())["words"] == search.english_from_lookups()

@@ -117,11 +117,13 @@ def entity_patterns(kb: KnowledgeBase) -> list[dict[str, Any]]:
 
 def build_spacy_pipeline(kb: KnowledgeBase, out_dir: Path = SPACY_DIR) -> Path:
     """Save blank English with the lookup lemmatizer, the spelling corrector (bot.spelling)
-    and the knowledge's entity ruler."""
+    and the knowledge's entity ruler; and the English word table (actions.search)."""
     import spacy
 
-    from actions.search import english_words, index
+    from actions.search import english_words, index, write_english
     from bot.spelling import FACTORY
+
+    write_english()  # the servers read English words from this, not the whole lookup table
 
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
