@@ -37,6 +37,8 @@ SAFEGUARDING_FILE = "safeguarding.yml"
 """The file, in the knowledge folder, that holds the replies and the signals."""
 
 CRISIS, CONCERN, PROCEDURE = "crisis", "concern", "procedure"
+IMMEDIATE = "immediate_danger"
+"""The category that always gets the crisis reply, whoever asks."""
 LEVELS = (CRISIS, CONCERN)
 """The levels a signal may have in the file."""
 
@@ -56,6 +58,10 @@ MIN_FUZZY_LENGTH = 5
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
+_SHORT_FORMS = frozenset(("he", "she", "it", "that", "what", "who", "there", "here", "where",
+                          "how", "let", "when", "why", "this", "everyone", "someone", "nobody",
+                          "somebody", "everything", "something", "nothing"))
+"""Words whose "'s" is "is" or "has" ("she's", "let's"), not a possessive."""
 REPLY_FIELDS = ("reply", "professional_reply", "soft_reply", "signpost_line",
                 "procedure_reply")
 
@@ -195,7 +201,9 @@ class Detector:
         cancelled: list[str] = []
         for key, start, end in self._matches(self.signal_matcher, doc):
             hit = next((c for c, s, e in cancelling if s < end and start < e), None)
-            if hit is not None:
+            # A figure of speech or a policy word cancels a harm, never the words that ask
+            # about the procedure ("the exploitation referral pathway").
+            if hit is not None and self.signals[key].category != PROCEDURE:
                 cancelled.append(hit)
                 continue
             fired.append((self.signals[key], start, end))
@@ -219,7 +227,10 @@ class Detector:
         else:
             fired = current or fired
             harms = [s for s, _, _ in fired if s.category != "procedure"]
-            if not harms:
+            asks_route = len(harms) < len(fired) and professional
+            # A professional who names the procedure gets their route, with its 999 line,
+            # unless someone is in danger right now.
+            if not harms or (asks_route and not any(s.category == IMMEDIATE for s in harms)):
                 level = PROCEDURE
             elif any(s.level == CRISIS for s in harms):
                 level = CRISIS
@@ -282,7 +293,8 @@ class Detector:
         for match in _WORD.finditer(folded):
             sentence += len(_SENTENCE_END.findall(folded, last, match.start()))
             last = match.end()
-            words.append(match.group())
+            word = match.group()
+            words.append(word if word in self.vocabulary else _owner(word))
             starts.append(match.start())
             sentence_of.append(sentence)
         nlp = lemmatizer()
@@ -368,6 +380,14 @@ class _Compiler:
         base = _lemma(fold(word))
         self.vocabulary.add(base)
         return base
+
+
+def _owner(word: str) -> str:
+    """A possessive without its "'s" ("the lead's role": lead); "she's" and "let's" stay, and
+    so does a possessive a phrase names ("friend's")."""
+    if word.endswith("'s") and len(word) > 3 and word[:-2] not in _SHORT_FORMS:
+        return word[:-2]
+    return word
 
 
 def _endings(base: str) -> tuple[str, ...]:

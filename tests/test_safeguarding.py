@@ -30,6 +30,7 @@ CRISES = [
     ("missing_child", "child", "my 14 year old has been missing since last night"),
     ("immediate_danger", "child", "he's got a knife and is threatening his brother"),
     ("parent_crisis", "parent", "I'm scared I'll hurt him, I can't do this anymore"),
+    ("domestic_abuse", "parent", "my partner smashed the kitchen up again and threw plates at me"),
 ]
 
 ORDINARY = [
@@ -45,6 +46,10 @@ ORDINARY = [
     "is substance abuse covered in the PSHE lessons for children with SEND",
     "my daugter is strugling at school and no one is helping, what do i do now",
     "we're at the end of our tether with the council",
+    # a child's own behaviour in school terms: smashing and throwing is not domestic abuse
+    "she throws things when she's overwhelmed, can the EHCP include a calm space?",
+    "he smashed up his room after school again, is that an SEMH need?",
+    "she hits her brother when she is overloaded, what helps?",
 ]
 
 
@@ -73,6 +78,7 @@ def test_a_figure_of_speech_cancels_only_the_words_it_covers(kb: KnowledgeBase) 
 @pytest.mark.parametrize(("text", "level"), [
     ("he self harmed two years ago but he's doing well now, does it count as evidence?", None),
     ("he self harmed two years ago and has started again this week", "crisis"),
+    ("she took an overdose in 2022 but has been well since and was discharged from CAMHS", None),
     ("she was groomed online when she was 12", "concern"),  # past, not said to be over
 ])
 def test_a_past_harm_that_is_over_is_not_a_crisis_but_one_not_over_still_gets_a_signpost(
