@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from actions.knowledge import COMMON, KnowledgeBase, TopicFile
+from actions.knowledge import COMMON, NATIONAL, KnowledgeBase, TopicFile
 from actions.render import to_html, to_text
 from actions.sources import SourceRef
 
@@ -41,51 +41,73 @@ def council_payload(council_id: str) -> str:
 def needs_council(kb: KnowledgeBase, topic_id: str, council: str | None) -> bool:
     """Whether the answer differs between councils and the asker's council is not known."""
     files = kb.topics[topic_id]
-    return council is None and COMMON not in files and len(files) > 1
+    return (council is None and COMMON not in files and NATIONAL not in files
+            and len(files) > 1)
 
 
 def pick_file(kb: KnowledgeBase, topic_id: str, council: str | None) -> TopicFile:
-    """The asker's council's file, else the common one, else another council's."""
+    """The asker's council's file, else the common one, else the national layer's (the law
+    every council works under), else another council's."""
     files = kb.topics[topic_id]
-    if council in files:
-        return files[council]
-    if COMMON in files:
-        return files[COMMON]
+    for key in (council, COMMON, NATIONAL):
+        if key in files:
+            return files[key]
     return files[sorted(files)[0]]
 
 
 def compose_answer(kb: KnowledgeBase, topic_id: str, council: str | None) -> Reply:
-    """The answer to a topic for a council, with its note, source line and payload."""
+    """The answer to a topic for a council, with its note, source line and payload; under a
+    local answer, "What the law says" from each national file that adds to it."""
     chosen = pick_file(kb, topic_id, council)
     note = ""
-    if chosen.council != COMMON and chosen.council != council:
+    if chosen.council not in (COMMON, NATIONAL) and chosen.council != council:
         owner = kb.council_name(chosen.council)
         note = (kb.phrases["other_council_note"].format(asked=kb.council_name(council),
                                                         owner=owner)
                 if council else kb.phrases["owner_note"].format(owner=owner))
+    elif chosen.council == NATIONAL:
+        note = kb.phrases["national_note"]
     body_text, body_html = to_text(chosen.body), to_html(chosen.body)
     source = source_line(kb, chosen.sources)
+    laws = kb.law_notes(topic_id) if chosen.council != NATIONAL else []
     text = "\n\n".join(part for part in (note, body_text, source) if part)
     html = (f"<p>{escape(note)}</p>" if note else "") + body_html
     html += f'<p class="source">{escape(source)}</p>'
+    sources = list(chosen.sources)
+    if laws:
+        text += "\n\n" + kb.phrases["law_heading"]
+        html += f'<section class="law"><h3>{escape(kb.phrases["law_heading"])}</h3>'
+        for law in laws:
+            law_source = source_line(kb, law.sources)
+            text += f"\n\n{law.note}\n{law_source}"
+            html += f'<p>{escape(law.note)}</p><p class="source">{escape(law_source)}</p>'
+            sources += [ref for ref in law.sources if ref not in sources]
+        html += "</section>"
     owner_id = chosen.council if chosen.council != COMMON else (council or COMMON)
-    custom = {
+    custom: dict[str, Any] = {
         "topic": topic_id,
         "local_authority": owner_id,
-        "sources": [s.as_payload() for s in chosen.sources],
+        "sources": [s.as_payload() for s in sources],
         "title": chosen.title,
         "html": html,
     }
+    if laws:
+        custom["law"] = [law.id for law in laws]
+    offered = [law.id for law in laws] + [r for r in chosen.related
+                                          if r not in {law.id for law in laws}]
     buttons = [{"title": kb.title(rel, council), "payload": topic_payload(rel)}
-               for rel in chosen.related[:MAX_RELATED_BUTTONS]]
+               for rel in offered[:MAX_RELATED_BUTTONS]]
     return Reply(text=text, buttons=buttons, custom=custom)
 
 
 def source_line(kb: KnowledgeBase, sources: tuple[SourceRef, ...]) -> str:
-    """The short "Source:" line that ends every answer, grouping sections by document."""
+    """The short "Source:" line that ends every answer, grouping sections by document: a
+    council's section headings in quotes, the law's numbers as they are ("section 36")."""
     by_document: dict[str, list[str]] = {}
     for ref in sources:
-        by_document.setdefault(ref.document, []).append(f"“{ref.section}”")
+        doc = kb.document(ref.document)
+        label = ref.section if doc is not None and doc.council == NATIONAL else f"“{ref.section}”"
+        by_document.setdefault(ref.document, []).append(label)
     if len(by_document) == 1:
         (document, sections), = by_document.items()
         return kb.phrases["source_one"].format(document=document, sections=_join(sections))
@@ -130,11 +152,23 @@ def council_prompt(kb: KnowledgeBase, text_key: str = "choose_council") -> Reply
                           for c in sorted(kb.councils)])
 
 
-def menu(kb: KnowledgeBase, council: str | None) -> Reply:
-    """The "what can you help with?" menu: one button a topic."""
-    return Reply(text=kb.phrases["menu_intro"],
-                 buttons=[{"title": kb.title(t, council), "payload": topic_payload(t)}
-                          for t in kb.topic_ids()])
+LAW_MENU = "law"
+"""The `menu` entity value that asks for the national topics' menu."""
+
+
+def menu(kb: KnowledgeBase, council: str | None, part: str | None = None) -> Reply:
+    """The "what can you help with?" menu: one button a local topic and one that opens the
+    national layer's topics (what the law says), or, for `part="law"`, those topics."""
+    national = [t for t in kb.topic_ids() if set(kb.topics[t]) == {NATIONAL}]
+    if part == LAW_MENU and national:
+        return Reply(text=kb.phrases["menu_law_intro"], buttons=topic_buttons(kb, national,
+                                                                             council))
+    local = [t for t in kb.topic_ids() if t not in national]
+    buttons = topic_buttons(kb, local, council)
+    if national:
+        buttons.append({"title": kb.phrases["menu_law_button"],
+                        "payload": "/help" + json.dumps({"menu": LAW_MENU})})
+    return Reply(text=kb.phrases["menu_intro"], buttons=buttons)
 
 
 def suggestions(kb: KnowledgeBase, topic_ids: list[str], council: str | None) -> Reply:

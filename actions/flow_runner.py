@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 
 from actions.answers import Reply, source_line
 from actions.flows import Answer, Flow, Node
-from actions.knowledge import KnowledgeBase
+from actions.knowledge import NATIONAL, KnowledgeBase
 from actions.sources import SourceRef
 
 INTENT_ANSWERS = {"affirm": "yes", "deny": "no", "not_sure": "not_sure"}
@@ -217,10 +217,16 @@ def _outcome(kb: KnowledgeBase, flow: Flow, node: Node, state: State,
     if why:
         parts.append(kb.phrases["flow_why_heading"] + "\n" + "\n".join(f"• {w}" for w in why))
     parts.append(source_line(kb, refs))
+    laws = [kb.topics[t][NATIONAL] for t in node.law if NATIONAL in kb.topics.get(t, {})]
+    if laws:
+        parts.append(kb.phrases["law_heading"])
+        parts += [f"{law.note}\n{source_line(kb, law.sources)}" for law in laws]
+        refs += tuple(ref for law in laws for ref in law.sources if ref not in refs)
     outcome = Reply(text="\n\n".join(parts), custom={
         "topic": flow.id, "step": node.id, "local_authority": flow.council,
         "sources": [r.as_payload() for r in refs]})
     outcome.buttons = [{"title": kb.phrases["flow_restart"], "payload": "/flow_restart"}]
+    outcome.buttons += [{"title": law.title, "payload": f"/{law.id}"} for law in laws]
     text = record(kb, flow, state, node, role)
     saved = Reply(text=kb.phrases["flow_record_heading"] + "\n\n" + text, custom={
         "topic": flow.id, "step": node.id, "local_authority": flow.council,

@@ -74,6 +74,10 @@ class Node:
     """A question's answers; empty otherwise."""
     next: str | None
     """An information node's next node."""
+    law: tuple[str, ...] = ()
+    """An outcome's national topics (knowledge/england/) whose "What the law says" notes
+    follow it: the right to ask the council directly, its time limits, what to do if it says
+    no."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,10 +203,17 @@ def _load_node(node_id: str, raw: Any, documents: dict[str, Any], where: str,
     if kind == "outcome" and (raw.get("next") or raw.get("answers")):
         problems.append(Problem(where, label, "is an outcome but leads on",
                                 "remove `next`/`answers`, or make it a question or info node"))
+    law = raw.get("law") or []
+    if not isinstance(law, list) or not all(isinstance(t, str) for t in law) or (
+            law and kind != "outcome"):
+        problems.append(Problem(where, f"{label}.law", "is not a list of national topic ids "
+                                "on an outcome", "write e.g. `law: [who_can_request_assessment]` "
+                                "on an outcome node"))
+        law = []
     if len(problems) > before or text is None:
         return None
     return Node(id=node_id, type=kind, text=text, sources=sources, answers=tuple(answers),
-                next=str(raw["next"]) if kind == "info" else None)
+                next=str(raw["next"]) if kind == "info" else None, law=tuple(law))
 
 
 def _load_answer(raw: Any, where: str, label: str, problems: list[Problem]) -> Answer | None:

@@ -4,6 +4,10 @@ Layout (all under `knowledge/`):
 - `<council>/council.yml`: the council's name, aliases and source documents with their sections;
 - `<council>/sources/*.txt`: the guidance as published, the only text answers may draw on;
 - `<council>/<topic>.md` and `common/<topic>.md`: one topic each, YAML front matter + Markdown;
+- `england/law.yml` and `england/<topic>.md`: the national layer, what the law for England says;
+  `law.yml` is a citation index (each Act section, regulation and Code paragraph the layer cites,
+  with its heading, never its text), and a national topic may add a "What the law says" note
+  (`note`) to local topics (`adds_to`);
 - `phrases.yml`: the assistant's own short sentences around answers.
 
 `load_knowledge` reads everything, reports every problem at once and returns nothing on error,
@@ -29,9 +33,18 @@ from actions.sources import SourceRef, is_web_address, load_sources
 
 COMMON = "common"
 """The folder (and `council` value) of topics whose text is the same for every council."""
+NATIONAL = "england"
+"""The folder (and `council` value) of the national layer: the law every council works under."""
+NATIONAL_INDEX = "law.yml"
+"""The national layer's citation index, in its folder."""
+CHECKED = ("primary", "official notes", "secondary", "not yet")
+"""How a national citation was checked: in the law itself, its Explanatory Notes, a page quoting
+it, or not yet."""
+NATIONAL_FIELDS = {"adds_to", "note", "law_as_of", "claims"}
+"""Fields only national topic files take."""
 
 TOPIC_FIELDS = {"id", "title", "council", "sources", "questions", "aliases", "related",
-                "last_reviewed"}
+                "last_reviewed", "reading_grade_note"}
 REQUIRED_TOPIC_FIELDS = ("id", "title", "council", "sources", "last_reviewed")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 REQUIRED_PHRASES = ("source_one", "source_many", "other_council_note", "owner_note",
@@ -45,7 +58,8 @@ REQUIRED_PHRASES = ("source_one", "source_many", "other_council_note", "owner_no
                     "flow_record_in_place", "flow_record_missing", "flow_record_unknown",
                     "flow_record_next", "role_professional_words", "privacy_reminder",
                     "out_of_scope_subject", "contact", "follow_up_more", "follow_up_none",
-                    "long_message", "feedback_thanks")
+                    "long_message", "feedback_thanks", "law_heading", "national_note",
+                    "menu_law_button", "menu_law_intro")
 
 _html_detector = MarkdownIt("commonmark", {"html": True})
 """Parses raw HTML as HTML, only to refuse it; rendering (actions.render) never passes it on."""
@@ -68,7 +82,11 @@ class Document:
     sections: tuple[str, ...]
     """Every section of the document, spelled as in its text."""
     text: str = field(repr=False)
-    """The document's full text."""
+    """The document's full text; empty for a national document, which ships only its index."""
+    headings: dict[str, str] = field(default_factory=dict, repr=False)
+    """A national document's headings by section (`section 36`: its heading)."""
+    checked: dict[str, str] = field(default_factory=dict, repr=False)
+    """A national document's sections by how they were last checked (CHECKED)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +101,19 @@ class Council:
     """Other ways people write its name."""
     documents: tuple[Document, ...]
     """Its guidance documents."""
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One statement a national answer makes, with the sections that support it: a row of the
+    review table (docs/national-review.md) a council's SEND lead checks."""
+
+    text: str
+    """The statement, as the answer makes it."""
+    cites: tuple[SourceRef, ...]
+    """The file's sources that support it."""
+    unconfirmed: bool = False
+    """`checked: not yet`: nobody has yet confirmed that the cited sources say this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +140,16 @@ class TopicFile:
     """The answer, in Markdown."""
     path: Path
     """The file it was read from."""
+    adds_to: tuple[str, ...] = ()
+    """National files only: local topic ids whose answers this file's `note` follows."""
+    note: str = ""
+    """National files only: the "What the law says" note shown under those local answers."""
+    law_as_of: dt.date | None = None
+    """National files only: the date of the law the file describes."""
+    reading_grade_note: str = ""
+    """Why the answer cannot read at grade 9 or below, where it cannot."""
+    claims: tuple[Claim, ...] = ()
+    """National files: each statement the answer makes, with the sources that support it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +170,8 @@ class KnowledgeBase:
     """The fixed reply to a child at risk or a person in crisis, and what triggers it."""
     out_of_scope: OutOfScope
     """Subjects the guidance does not cover, which get a kind decline."""
+    national: tuple[Document, ...] = ()
+    """The national layer's documents (the Act, the Regulations, the Code), as indexed."""
 
     def topic_ids(self) -> list[str]:
         """All topic ids, sorted."""
@@ -155,12 +198,21 @@ class KnowledgeBase:
         return list(seen)
 
     def document(self, title: str) -> Document | None:
-        """The document with this short title, from any council."""
-        for council in self.councils.values():
-            for doc in council.documents:
-                if doc.title == title:
-                    return doc
+        """The document with this short title, from any council or the national layer."""
+        for doc in self.documents():
+            if doc.title == title:
+                return doc
         return None
+
+    def documents(self) -> list[Document]:
+        """Every document: each council's, then the national layer's."""
+        return [d for c in sorted(self.councils) for d in self.councils[c].documents] + [
+            *self.national]
+
+    def law_notes(self, topic_id: str) -> list[TopicFile]:
+        """The national files whose "What the law says" note follows this topic's answer."""
+        return [by_council[NATIONAL] for tid, by_council in sorted(self.topics.items())
+                if NATIONAL in by_council and topic_id in by_council[NATIONAL].adds_to]
 
     def flow_starting_from(self, topic_id: str, council: str | None) -> Flow | None:
         """The flow a topic's question starts: the council's own, else another council's."""
@@ -237,9 +289,11 @@ def load_knowledge(root: Path) -> KnowledgeBase:
                                       "create it or set SEND_KNOWLEDGE_DIR to the right folder")])
     councils = {c.id: c for c in (_load_council(d, root, problems) for d in _council_dirs(root))
                 if c is not None}
+    national = _load_national(root / NATIONAL, root, problems)
     documents = {doc.title: doc for c in councils.values() for doc in c.documents}
+    documents.update((doc.title, doc) for doc in national)
     topics: dict[str, dict[str, TopicFile]] = {}
-    for folder in [root / COMMON, *(root / cid for cid in sorted(councils))]:
+    for folder in [root / COMMON, root / NATIONAL, *(root / cid for cid in sorted(councils))]:
         for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
             topic = _load_topic(path, root, folder.name, documents, problems)
             if topic is not None:
@@ -257,13 +311,21 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         raise KnowledgeError(problems)
     return KnowledgeBase(root=root, councils=councils, topics=topics, phrases=phrases,
                          flows={c: fs for c, fs in flows.items() if fs},
-                         safeguarding=safeguarding, out_of_scope=out_of_scope)
+                         safeguarding=safeguarding, out_of_scope=out_of_scope,
+                         national=tuple(national))
 
 
 def _check_flow_topics(flows: dict[str, dict[str, Flow]], topics: dict[str, Any], root: Path,
                        problems: list[Problem]) -> None:
     for council_flows in flows.values():
         for flow in council_flows.values():
+            for node in flow.nodes.values():
+                for topic_id in node.law:
+                    national = topics.get(topic_id, {}).get(NATIONAL)
+                    if national is None or not national.note:
+                        problems.append(Problem(_rel(flow.path, root), f"nodes.{node.id}.law",
+                                                f"{topic_id!r} is not a national topic with a "
+                                                "`note`", "name a file in england/ that has one"))
             for name, ids in (("starts_from", flow.starts_from), ("offer_after", flow.offer_after)):
                 for topic_id in ids:
                     if topic_id not in topics:
@@ -272,8 +334,8 @@ def _check_flow_topics(flows: dict[str, dict[str, Flow]], topics: dict[str, Any]
 
 
 def _council_dirs(root: Path) -> list[Path]:
-    return sorted(p for p in root.iterdir()
-                  if p.is_dir() and p.name != COMMON and not p.name.startswith((".", "_")))
+    return sorted(p for p in root.iterdir() if p.is_dir() and p.name not in (COMMON, NATIONAL)
+                  and not p.name.startswith((".", "_")))
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -338,6 +400,65 @@ def _load_council(folder: Path, root: Path, problems: list[Problem]) -> Council 
                    documents=tuple(documents))
 
 
+def _load_national(folder: Path, root: Path, problems: list[Problem]) -> list[Document]:
+    """The national layer's documents from its citation index; none if there is no layer."""
+    path = folder / NATIONAL_INDEX
+    if not folder.is_dir():
+        return []
+    where = _rel(path, root)
+    if not path.is_file():
+        problems.append(Problem(_rel(folder, root), None, f"has no {NATIONAL_INDEX}",
+                                "add the citation index: each document with its `sections`"))
+        return []
+    data = _read_yaml(path, root, problems)
+    raw_docs = data.get("documents") if isinstance(data, dict) else None
+    if not isinstance(raw_docs, list) or not raw_docs:
+        problems.append(Problem(where, "documents", "is missing or empty",
+                                "list each Act, regulations and code the layer cites, with "
+                                "title, url and sections"))
+        return []
+    documents = []
+    for i, raw in enumerate(raw_docs):
+        label = f"documents[{i}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("title"), str):
+            problems.append(Problem(where, label, "has no title",
+                                    "give each document `title`, `url` and `sections`"))
+            continue
+        url = raw.get("url")
+        if url is not None and not is_web_address(url):
+            problems.append(Problem(where, f"{label}.url", f"{url!r} is not a web address",
+                                    "give the published https:// address, or null"))
+        headings: dict[str, str] = {}
+        checked: dict[str, str] = {}
+        for j, entry in enumerate(raw.get("sections") or []):
+            section = entry.get("section") if isinstance(entry, dict) else None
+            heading = entry.get("heading") if isinstance(entry, dict) else None
+            if not isinstance(section, str) or not isinstance(heading, str) or not heading:
+                problems.append(Problem(where, f"{label}.sections[{j}]", "needs `section` and "
+                                        "`heading`", "write `- {section: section 36, heading: "
+                                        "...}` with the heading the source gives it"))
+            elif section in headings:
+                problems.append(Problem(where, f"{label}.sections[{j}]", f"{section!r} is "
+                                        "listed twice", "keep one entry"))
+            else:
+                headings[section] = heading.strip()
+                checked[section] = str(entry.get("checked", CHECKED[-1]))
+                if checked[section] not in CHECKED:
+                    problems.append(Problem(where, f"{label}.sections[{j}].checked",
+                                            f"{checked[section]!r} is not one of the ways",
+                                            f"use one of: {', '.join(CHECKED)}"))
+        if not headings:
+            problems.append(Problem(where, f"{label}.sections", "is missing or empty",
+                                    "list every section or paragraph the layer cites"))
+            continue
+        title = raw["title"].strip()
+        documents.append(Document(title=title, full_title=str(raw.get("full_title") or title)
+                                  .strip(), council=NATIONAL, path=path, url=url,
+                                  sections=tuple(headings), text="", headings=headings,
+                                  checked=checked))
+    return documents
+
+
 def _load_document(raw: Any, folder: Path, root: Path, label: str, where: str,
                    problems: list[Problem]) -> Document | None:
     if not isinstance(raw, dict):
@@ -399,9 +520,15 @@ def _load_topic(path: Path, root: Path, folder_name: str, documents: dict[str, D
         return None
     body = split[1]
     before = len(problems)
-    for name in sorted(set(meta) - TOPIC_FIELDS):
-        problems.append(Problem(where, name, "is not a known field",
-                                f"use only {', '.join(sorted(TOPIC_FIELDS))}"))
+    national = folder_name == NATIONAL
+    known = TOPIC_FIELDS | NATIONAL_FIELDS if national else TOPIC_FIELDS
+    for name in sorted(set(meta) - known):
+        fix = (f"only files in {NATIONAL}/ take it" if name in NATIONAL_FIELDS
+               else f"use only {', '.join(sorted(known))}")
+        problems.append(Problem(where, name, "is not a known field", fix))
+    if national and meta.get("law_as_of") in (None, ""):
+        problems.append(Problem(where, "law_as_of", "is missing", "add `law_as_of: YYYY-MM-DD`, "
+                                "the date of the law the answer describes"))
     for name in REQUIRED_TOPIC_FIELDS:
         if meta.get(name) in (None, "", []):
             problems.append(Problem(where, name, "is missing", _FIELD_FIXES[name]))
@@ -420,9 +547,17 @@ def _load_topic(path: Path, root: Path, folder_name: str, documents: dict[str, D
             problems.append(Problem(where, name, "is not a list of strings",
                                     "write one `- item` per line, in quotes if it contains "
                                     "a colon"))
-    if not isinstance(meta["last_reviewed"], dt.date):
-        problems.append(Problem(where, "last_reviewed", f"{meta['last_reviewed']!r} is not a date",
-                                "write it as YYYY-MM-DD"))
+    for name in ("last_reviewed", "law_as_of"):
+        if name in meta and not isinstance(meta[name], dt.date):
+            problems.append(Problem(where, name, f"{meta[name]!r} is not a date",
+                                    "write it as YYYY-MM-DD"))
+    if not _is_str_list(meta.get("adds_to") or []):
+        problems.append(Problem(where, "adds_to", "is not a list of topic ids",
+                                "write a list such as `[requesting_an_assessment]`"))
+    elif meta.get("adds_to") and not str(meta.get("note") or "").strip():
+        problems.append(Problem(where, "note", "is missing: `adds_to` needs the note shown "
+                                "under those local answers", "write the note, or remove "
+                                "`adds_to`"))
     sources = load_sources(meta["sources"], documents, where, "sources", problems)
     if not body:
         problems.append(Problem(where, None, "has no answer text after the front matter",
@@ -432,6 +567,7 @@ def _load_topic(path: Path, root: Path, folder_name: str, documents: dict[str, D
              for t in _html_detector.parse(body)):
         problems.append(Problem(where, None, "contains raw HTML",
                                 "use Markdown only (**bold**, - lists); HTML is never shown"))
+    claims = _load_claims(meta.get("claims"), sources, where, problems)
     if len(problems) > before:
         return None
     return TopicFile(id=meta["id"], council=folder_name, title=str(meta["title"]).strip(),
@@ -439,7 +575,51 @@ def _load_topic(path: Path, root: Path, folder_name: str, documents: dict[str, D
                      questions=tuple(q.strip() for q in meta.get("questions") or []),
                      aliases=tuple(meta.get("aliases") or []),
                      related=tuple(meta.get("related") or []),
-                     last_reviewed=meta["last_reviewed"], body=body, path=path)
+                     last_reviewed=meta["last_reviewed"], body=body, path=path,
+                     adds_to=tuple(meta.get("adds_to") or []),
+                     note=" ".join(str(meta.get("note") or "").split()),
+                     law_as_of=meta.get("law_as_of"),
+                     reading_grade_note=str(meta.get("reading_grade_note") or "").strip(),
+                     claims=claims)
+
+
+def _load_claims(raw: Any, sources: tuple[SourceRef, ...], where: str,
+                 problems: list[Problem]) -> tuple[Claim, ...]:
+    """A national file's `claims`: each `claim` with the `cites` (its sources' sections) that
+    support it."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(Problem(where, "claims", "is not a list", "write `- claim: ...` items, "
+                                "each with `cites: [section 36, ...]`"))
+        return ()
+    claims = []
+    for i, item in enumerate(raw):
+        at = f"claims[{i}]"
+        text = item.get("claim") if isinstance(item, dict) else None
+        cites = item.get("cites") if isinstance(item, dict) else None
+        if not isinstance(text, str) or not text.strip() or not _is_str_list(cites) or not cites:
+            problems.append(Problem(where, at, "needs `claim` and `cites`", "write the statement "
+                                    "and the sections of `sources` that support it"))
+            continue
+        refs = []
+        for cite in cites:
+            found = [ref for ref in sources if cite in (ref.section,
+                                                         f"{ref.document}, {ref.section}")]
+            if len(found) != 1:
+                problems.append(Problem(where, f"{at}.cites", f"{cite!r} is "
+                                        f"{'not one' if not found else 'more than one'} of the "
+                                        "file's sources", "name a section listed under `sources` "
+                                        "(as `Document, section` where two share a number)"))
+                continue
+            refs.append(found[0])
+        checked = item.get("checked")
+        if checked not in (None, "not yet"):
+            problems.append(Problem(where, f"{at}.checked", f"{checked!r} is not `not yet`",
+                                    "remove `checked` once the sources are confirmed to say it"))
+        claims.append(Claim(text=" ".join(text.split()), cites=tuple(refs),
+                            unconfirmed=checked == "not yet"))
+    return tuple(claims)
 
 
 _FIELD_FIXES = {
@@ -466,6 +646,11 @@ def _check_across_topics(topics: dict[str, dict[str, TopicFile]], root: Path,
                 if rel not in topics:
                     problems.append(Problem(_rel(f.path, root), "related", f"{rel!r} is not a "
                                             "topic id", "use the id of an existing topic file"))
+            for local in f.adds_to:
+                if local not in topics or set(topics[local]) == {NATIONAL}:
+                    problems.append(Problem(_rel(f.path, root), "adds_to", f"{local!r} is not "
+                                            "a council's or common topic id", "name a local "
+                                            "topic whose answer this law note follows"))
             for question in f.questions:
                 key = normalise_question(question)
                 other = seen.get(key)

@@ -4,19 +4,22 @@ Loading (actions.knowledge) refuses what would break the assistant. These checks
 would make it worse: a guidance section no answer cites (an error: the guidance has a gap in
 the assistant), a link with no address and a TODO left by `send-assistant new` (errors), and,
 as warnings, example questions so alike
-across topics that the classifier will confuse them, answers too long to read in a chat, and
-answers not reviewed for over a year.
+across topics that the classifier will confuse them, answers too long to read in a chat, answers
+harder to read than reading grade 9 (Flesch-Kincaid) with no note saying why, national entries
+no file cites, and answers (or the law they describe) not reviewed for over a year.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+import textstat
 from markdown_it import MarkdownIt
 from rapidfuzz import fuzz
 
 from actions.errors import Problem
-from actions.knowledge import KnowledgeBase, TopicFile, normalise_question
+from actions.knowledge import NATIONAL, NATIONAL_INDEX, KnowledgeBase, TopicFile, normalise_question
+from actions.render import to_text
 
 ERROR, WARNING = "error", "warning"
 NEAR_DUPLICATE = 90
@@ -24,7 +27,10 @@ NEAR_DUPLICATE = 90
 MAX_WORDS = 250
 """Words beyond which an answer is too long to read comfortably in a chat window."""
 REVIEW_EVERY = dt.timedelta(days=365)
-"""How long an answer may go without `last_reviewed` being renewed."""
+"""How long an answer may go without `last_reviewed` (or a national file's `law_as_of`) being
+renewed."""
+MAX_GRADE = 9.0
+"""The hardest reading grade (Flesch-Kincaid) an answer may have without a `reading_grade_note`."""
 
 _markdown = MarkdownIt("commonmark")
 
@@ -75,7 +81,30 @@ def _uncited_sections(kb: KnowledgeBase) -> list[Finding]:
                         f"section {section!r} of {doc.title!r} is cited by no topic or flow",
                         "write or extend a topic that answers from it, and list it under that "
                         "file's `sources`")))
+    unchecked = [(doc.title, section) for doc in kb.national for section in doc.sections
+                 if doc.checked.get(section) == "not yet"]
+    if unchecked:
+        findings.append(Finding(WARNING, Problem(
+            f"{kb.root.name}/{NATIONAL}/{NATIONAL_INDEX}", "checked", f"{len(unchecked)} "
+            "citation(s) not yet checked against the law itself", "check each one listed in "
+            "docs/national-review.md and set its `checked`")))
+    for doc in kb.national:
+        for section in doc.sections:
+            if (doc.title, section) not in cited:
+                findings.append(Finding(WARNING, Problem(
+                    f"{kb.root.name}/{NATIONAL}/{NATIONAL_INDEX}", "sections",
+                    f"{section!r} of {doc.title!r} is cited by no national file",
+                    "remove it from the index, or cite it where an answer relies on it")))
     return findings
+
+
+def reading_grade(markdown: str) -> float:
+    """The Flesch-Kincaid grade of an answer's text as people see it, each list item and
+    heading read as a sentence of its own (as a reader takes them)."""
+    lines = [line.strip().lstrip("•-* ").strip() for line in to_text(markdown).splitlines()]
+    text = " ".join(line if line[-1] in ".!?" else line.rstrip(":;,") + "."
+                    for line in lines if line)
+    return float(textstat.flesch_kincaid_grade(text))
 
 
 def _near_duplicates(kb: KnowledgeBase, files: list[TopicFile]) -> list[Finding]:
@@ -114,6 +143,27 @@ def _file_findings(kb: KnowledgeBase, f: TopicFile, today: dt.date) -> list[Find
         findings.append(Finding(WARNING, Problem(
             _rel(kb, f), "last_reviewed", f"was {f.last_reviewed.isoformat()}, over a year ago",
             "check the answer against its sources and set today's date")))
+    if f.law_as_of is not None and today - f.law_as_of > REVIEW_EVERY:
+        findings.append(Finding(WARNING, Problem(
+            _rel(kb, f), "law_as_of", f"was {f.law_as_of.isoformat()}, over a year ago: the "
+            "law may have changed", "check the Act, the Regulations and the Code for changes "
+            "since, correct the answer, and set today's date")))
+    loose = sum(c.unconfirmed for c in f.claims)
+    if loose:
+        findings.append(Finding(WARNING, Problem(
+            _rel(kb, f), "claims", f"{loose} claim(s) marked `checked: not yet`", "confirm the "
+            "cited source says it (then remove `checked`), or take it out of the answer")))
+    if f.council == NATIONAL and not f.claims:
+        findings.append(Finding(WARNING, Problem(
+            _rel(kb, f), "claims", "lists no claims, so the review table cannot show what each "
+            "citation supports", "list each statement the answer makes under `claims`, with "
+            "the `cites` that support it")))
+    grade = reading_grade(f.body)
+    if grade > MAX_GRADE and not f.reading_grade_note:
+        findings.append(Finding(WARNING, Problem(
+            _rel(kb, f), None, f"reads at grade {grade:.1f} (Flesch-Kincaid), harder than "
+            f"grade {MAX_GRADE:g}", "use shorter sentences and everyday words, or say why not "
+            "in `reading_grade_note`")))
     for number, text in enumerate(_lines(f), start=1):
         if "TODO" in text and not text.lstrip().startswith("#"):
             findings.append(Finding(ERROR, Problem(

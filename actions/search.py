@@ -173,7 +173,17 @@ class TopicIndex:
         df = Counter(w for bag in self.bags.values() for w in bag)
         n = len(self.topics)
         self.weight = {w: math.log((n + 1) / count) * specificity(w) for w, count in df.items()}
-        self.vocabulary = sorted(self.weight)
+        # What a misspelt word is corrected towards: the words of titles, aliases and answers
+        # (as the content team spells them) and the English words of example questions, never
+        # a question's own misspelling ("echp", written to teach the classifier, would
+        # otherwise count as a word and stop "echp" being read as "ehcp").
+        edited = [f.title for files in kb.topics.values() for f in files.values()] + [
+            f.body for files in kb.topics.values() for f in files.values()] + [
+            a for topic in self.topics for a in kb.aliases(topic)]
+        spelled = {w for words in lemmas(edited) for w in words}
+        self.vocabulary = sorted(spelled | {w for w in self.weight if known_english(w)})
+        self._spelled = frozenset(self.vocabulary)
+        self._edited = frozenset(spelled)
         # One message is searched several times (relevance, ranking, topics it names):
         # lemmatise it once.
         self._query_words = lru_cache(maxsize=256)(self._words_of)
@@ -188,7 +198,7 @@ class TopicIndex:
 
     def _words_of(self, text: str) -> tuple[str, ...]:
         words = lemmas([" ".join(text.split()[:MAX_QUERY_WORDS])])[0]
-        return tuple(w if w in self.weight or known_english(w) else self.correct(w)
+        return tuple(w if w in self._spelled or known_english(w) else self.correct(w)
                      for w in words if w not in self.council_words)
 
     def search(self, text: str, nlu_ranking: Sequence[tuple[str, float]] = ()) -> list[Match]:
@@ -216,11 +226,13 @@ class TopicIndex:
 
     def relevance(self, text: str) -> float:
         """How much the message is about what the guidance covers at all, whichever topic: the
-        summed specificity of its words the guidance uses, plus one for each alias it names.
+        summed specificity of its words the guidance uses (in its titles, answers and aliases:
+        an example question's story words, like "swimming", do not count), plus one for each
+        alias it names.
         Near 0 for "what's the weather like tomorrow"; 1 or more for "what can't an EHCP do"
         (unlike a word's topic weight, a word every topic uses, like "EHCP", counts fully)."""
         words = self.query_words(text)
-        score = sum(specificity(w) for w in set(words) if w in self.weight)
+        score = sum(specificity(w) for w in set(words) if w in self.weight and w in self._edited)
         return score + sum(1.0 for alias in self.alias_topics if _contains(words, alias))
 
     def mentioned(self, text: str) -> list[str]:

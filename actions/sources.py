@@ -47,9 +47,10 @@ def load_sources(raw: Any, documents: dict[str, Any], where: str, label: str,
                                     "document", f"use one of: {known}"))
             continue
         if section not in doc.sections:
+            index = "law.yml" if doc.headings else "council.yml"
             problems.append(Problem(where, f"{at}.section", f"{section!r} is not a section of "
-                                    f"{title!r}", "use a heading listed under `sections` in "
-                                    f"{doc.council}/council.yml"))
+                                    f"{title!r}", "use a section listed under `sections` in "
+                                    f"{doc.council}/{index}"))
             continue
         if url is not None and not is_web_address(url):
             problems.append(Problem(where, f"{at}.url", f"{url!r} is not a web address",

@@ -131,6 +131,43 @@ class Pack:
             alias=topic_id.replace("_", " "), related=related, body=body))
         return path
 
+    def add_national(self, adds_to: str = "support", note: str = "In law you may ask "
+                     "the council yourself.") -> Path:
+        """Write a national layer (england/law.yml and one topic, `asking`, adding a law note
+        to `adds_to`) and return the topic's path."""
+        folder = self.root / "england"
+        folder.mkdir(exist_ok=True)
+        (folder / "law.yml").write_text(textwrap.dedent("""\
+            documents:
+              - title: Toy Act 2014
+                full_title: The Toy Act 2014
+                url: https://www.legislation.gov.uk/ukpga/2014/6/contents
+                sections:
+                  - {section: section 36, heading: Assessment}
+                  - {section: section 37, heading: Plans}
+            """))
+        path = folder / "asking.md"
+        path.write_text(textwrap.dedent(f"""\
+            ---
+            id: asking
+            title: Who can ask for an assessment
+            council: england
+            sources:
+              - document: Toy Act 2014
+                section: section 36
+                url: null
+            questions:
+              - can i ask the council myself
+            related: [support]
+            adds_to: [{adds_to}]
+            note: {note}
+            law_as_of: 2026-01-01
+            last_reviewed: 2026-01-01
+            ---
+            You can ask the council yourself. It must answer within 6 weeks.
+            """))
+        return path
+
     def add_flow(self) -> Path:
         """Write a small valid flow, testshire/flows/toy_flow.yaml, and return its path."""
         path = self.root / "testshire" / "flows" / "toy_flow.yaml"

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from actions import answers
-from actions.knowledge import COMMON, load_knowledge
+from actions.knowledge import COMMON, NATIONAL, load_knowledge
 from actions.render import to_text
 from tests.conftest import Pack
 
@@ -68,9 +68,10 @@ def test_every_shipped_topic_answers_each_council_from_the_right_file(kb) -> Non
     for topic, files in kb.topics.items():
         for council in kb.councils:
             reply = answers.compose_answer(kb, topic, council)
-            chosen = files.get(council) or files.get(COMMON) or files[sorted(files)[0]]
+            chosen = (files.get(council) or files.get(COMMON) or files.get(NATIONAL)
+                      or files[sorted(files)[0]])
             assert to_text(chosen.body) in reply.text
-            assert reply.custom and reply.custom["sources"] == [
+            assert reply.custom and reply.custom["sources"][:len(chosen.sources)] == [
                 s.as_payload() for s in chosen.sources]
             assert re.search(r"\nSources?: .+\.$", reply.text), reply.text[-200:]
 
@@ -81,9 +82,16 @@ def test_the_council_prompt_offers_a_button_per_council(kb) -> None:
         f'/inform_council{{"council": "{c}"}}' for c in sorted(kb.councils)]
 
 
-def test_the_menu_offers_every_topic(kb) -> None:
+def test_the_menu_offers_every_local_topic_and_then_the_law(kb) -> None:
+    national = [t for t in kb.topic_ids() if set(kb.topics[t]) == {NATIONAL}]
+    local = [t for t in kb.topic_ids() if t not in national]
+    assert len(national) >= 20 and local
     reply = answers.menu(kb, "sefton")
-    assert [b["payload"] for b in reply.buttons] == [f"/{t}" for t in kb.topic_ids()]
+    assert [b["payload"] for b in reply.buttons] == [f"/{t}" for t in local] + [
+        '/help{"menu": "law"}']
+    law = answers.menu(kb, "sefton", answers.LAW_MENU)
+    assert [b["payload"] for b in law.buttons] == [f"/{t}" for t in national]
+    assert law.text == kb.phrases["menu_law_intro"]
 
 
 def test_suggestions_offer_the_topics_and_something_else(kb) -> None:

@@ -129,6 +129,8 @@ def test_every_path_reaches_a_sourced_outcome_with_a_record(kb: KnowledgeBase, c
             node = flow.nodes[node_id]
             label = next(a.label for a in node.answers if a.id == answer_id)
             assert f"{node.text.for_role(role)} {label}." in saved.custom["record"]
+    for law in flow.nodes[outcome_id].law:  # "What the law says" follows, with its source
+        assert kb.topics[law]["england"].note in outcome.text
     for reply in step.replies:
         assert not promises_an_ehcp(reply.text), reply.text
 

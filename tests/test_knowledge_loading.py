@@ -41,7 +41,7 @@ BAD_FILES = [
      "sources[0].document", "use one of: Toy Guidance (Testshire)"),
     ("a section that is not in the document", lambda p: p.edit("testshire/support.md",
      "section: Stage 2 Support", "section: Stage 9 Miracles"), "testshire/support.md",
-     "sources[0].section", "use a heading listed under `sections`"),
+     "sources[0].section", "use a section listed under `sections`"),
     ("a url that is not a web address", lambda p: p.edit("testshire/support.md",
      "url: null", "url: '#'"), "testshire/support.md", "sources[0].url", "null where none"),
     ("a related id that is not a topic", lambda p: p.edit("testshire/support.md",

@@ -4,7 +4,8 @@ Generated (committed, so a reader sees what the model learns; `build --check` fa
 - `data/nlu/<topic>.yml`: a topic's example questions, across councils, as its intent;
 - `data/nlu/councils.yml`: ways of naming each council, as `inform_council`;
 - `data/stories/knowledge.yml`: one rule a topic, intent -> `action_answer_topic`;
-- `bot/domain/knowledge.yml`: the topic intents.
+- `bot/domain/knowledge.yml`: the topic intents;
+- `docs/national-review.md`: the national layer's review table (tools/review.py).
 Built (not committed): `build/spacy_send_en`, blank English + lookup lemmatizer + spelling
 corrector + entity ruler.
 """
@@ -17,6 +18,7 @@ import yaml
 
 from actions.knowledge import KnowledgeBase
 from actions.paths import PROJECT_ROOT
+from tools.review import REVIEW_FILE, review_table
 
 GENERATED_HEADER = ("# Generated from knowledge/ by `send-assistant build`. Do not edit: change "
                     "the knowledge files and build again.\n")
@@ -61,6 +63,8 @@ def generated_files(kb: KnowledgeBase) -> dict[Path, str]:
                   for topic in kb.topic_ids()],
     })
     files[DOMAIN_FILE] = _yaml_doc({"version": "3.1", "intents": kb.topic_ids()})
+    if kb.national:
+        files[REVIEW_FILE] = review_table(kb)
     return files
 
 

@@ -25,8 +25,7 @@ def slot_values(assistant: Assistant, sender: str, slot: str) -> list[object]:
 
 @pytest.mark.integration
 @pytest.mark.parametrize(("text", "subject"), [
-    ("can I take the council to the SEND tribunal over my son's EHCP?",
-     "appeals, tribunals and complaints"),
+    ("can he get DLA now he has an EHCP?", "benefits and allowances"),
     ("will the council pay for a taxi to his special school", "school transport"),
     ("my daughter was excluded for a week, what are my rights", "exclusions and suspensions"),
 ])
@@ -69,11 +68,11 @@ def test_an_unsure_question_gets_did_you_mean_and_is_recorded_for_the_content_te
 @pytest.mark.integration
 def test_a_declined_question_is_recorded_too(assistant: Assistant,
                                              conversation: Conversation) -> None:
-    conversation.say("how do I appeal to the tribunal", "sefton")
+    conversation.say("is there free school transport for him", "sefton")
     record, = slot_values(assistant, conversation.sender, "unanswered")
     assert isinstance(record, dict)
     assert record["outcome"] == "out_of_scope"
-    assert record["subject"] == "appeals, tribunals and complaints"
+    assert record["subject"] == "school transport"
 
 
 @pytest.mark.integration
