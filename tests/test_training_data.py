@@ -11,6 +11,8 @@ from tools.evaluate import load_questions
 
 EVAL_SET = PROJECT_ROOT / "tests" / "eval" / "dev_questions.yaml"
 EXTENDED_SET = PROJECT_ROOT / "tests" / "eval" / "extended_questions.yaml"
+REALISTIC_SET = PROJECT_ROOT / "tests" / "eval" / "realistic_questions.yaml"
+NATIONAL_SET = PROJECT_ROOT / "tests" / "eval" / "national_questions.yaml"
 TOO_CLOSE = 88
 """Similarity (0-100) at which a training example counts as a copy of an evaluation question."""
 
@@ -36,7 +38,8 @@ def test_no_evaluation_question_or_close_copy_is_training_data(kb: KnowledgeBase
     assert copies == []
 
 
-@pytest.mark.parametrize("eval_set", [EVAL_SET, EXTENDED_SET], ids=["dev", "extended"])
+@pytest.mark.parametrize("eval_set", [EVAL_SET, EXTENDED_SET, REALISTIC_SET, NATIONAL_SET],
+                         ids=["dev", "extended", "realistic", "national"])
 def test_the_evaluation_set_names_only_real_topics_and_flows(kb: KnowledgeBase,
                                                              eval_set) -> None:
     named = {t for q in load_questions(eval_set) for t in q.expect}
@@ -45,15 +48,15 @@ def test_the_evaluation_set_names_only_real_topics_and_flows(kb: KnowledgeBase,
 
 
 SAFEGUARDING_SET = PROJECT_ROOT / "tests" / "eval" / "safeguarding.yaml"
-REALISTIC_SET = PROJECT_ROOT / "tests" / "eval" / "realistic_questions.yaml"
 SAME_WORDS = 0.6
 """Share of shared content words (of both texts' words) at which a training example counts as
 a paraphrase of an evaluation message, once spelling is corrected."""
 
 
 @pytest.mark.parametrize(("eval_set", "key"), [(SAFEGUARDING_SET, "messages"),
-                                               (REALISTIC_SET, "questions")],
-                         ids=["safeguarding", "realistic"])
+                                               (REALISTIC_SET, "questions"),
+                                               (NATIONAL_SET, "questions")],
+                         ids=["safeguarding", "realistic", "national"])
 def test_no_training_example_is_a_paraphrase_of_a_newer_evaluation_message(
         kb: KnowledgeBase, eval_set, key) -> None:
     from actions.search import index, lemmas

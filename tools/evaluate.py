@@ -66,15 +66,32 @@ class Result:
         return not self.correct and self.topic not in (*UNSURE_REPLIES, None)
 
 
-def load_questions(path: Path) -> list[Question]:
-    """Read an evaluation set: `questions: [{la, q, expect: [topic, ...]}, ...]`."""
+SCOPE_CHANGES = Path(__file__).resolve().parent.parent / "tests" / "eval" / "scope_changes.yaml"
+"""Expectations of the (unchanged) shared development set that the project's scope has since
+changed, with why: applied by load_questions and reported."""
+
+
+def load_questions(path: Path, changes: Path | None = SCOPE_CHANGES) -> list[Question]:
+    """Read an evaluation set: `questions: [{la, q, expect: [topic, ...]}, ...]`, with the
+    scope changes of `changes` applied (see scope_changed)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return [Question(council=str(item["la"]), text=str(item["q"]),
-                         expect=tuple(item["expect"])) for item in data["questions"]]
+        questions = [Question(council=str(item["la"]), text=str(item["q"]),
+                              expect=tuple(item["expect"])) for item in data["questions"]]
     except (OSError, yaml.YAMLError, KeyError, TypeError) as err:
         raise EvaluationError(f"{path}: not a readable evaluation set ({err}); each question "
                               "needs `la`, `q` and `expect`") from err
+    changed = scope_changes(changes)
+    return [Question(council=q.council, text=q.text, expect=changed[q.text])
+            if q.text in changed else q for q in questions]
+
+
+def scope_changes(path: Path | None = SCOPE_CHANGES) -> dict[str, tuple[str, ...]]:
+    """Question text -> its new expectation, from tests/eval/scope_changes.yaml."""
+    if path is None or not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(c["q"]): tuple(c["expect"]) for c in data.get("changes") or []}
 
 
 def new_conversation(webhook: str) -> str:
@@ -161,6 +178,10 @@ def report(results: list[Result]) -> str:
               f"({sum(r.confidently_wrong for r in results)}/{len(results)})",
               f"overall top-1 accuracy:      {accuracy(results):.1%} "
               f"({sum(r.correct for r in results)}/{len(results)})"]
+    changed = scope_changes()
+    moved = [r for r in results if r.question.text in changed]
+    if moved:
+        lines.append(f"scope changes applied:       {len(moved)} (tests/eval/scope_changes.yaml)")
     misses = [r for r in results if not r.correct]
     if misses:
         lines += ["", "misses (council | question | expected -> answered; ! = wrong topic):"]
