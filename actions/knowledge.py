@@ -215,7 +215,8 @@ class KnowledgeBase:
                 if NATIONAL in by_council and topic_id in by_council[NATIONAL].adds_to]
 
     def flow_starting_from(self, topic_id: str, council: str | None) -> Flow | None:
-        """The flow a topic's question starts: the council's own, else another council's."""
+        """The flow a topic's question starts: the council's own; for a council without a
+        pack (or none known), any council's."""
         return self._flow_for(topic_id, council, lambda f: f.starts_from)
 
     def flow_offered_after(self, topic_id: str, council: str | None) -> Flow | None:
@@ -229,8 +230,12 @@ class KnowledgeBase:
                             if flow_id in fs), None)
 
     def _flow_for(self, topic_id: str, council: str | None, topics: Any) -> Flow | None:
-        councils = [council] if council in self.flows else []
-        councils += [c for c in sorted(self.flows) if c != council]
+        # A council with its own pack is offered only its own flows (Havering's users are not
+        # walked through Sefton's readiness checklist); others may use any council's.
+        if council in self.councils:
+            councils = [council] if council in self.flows else []
+        else:
+            councils = sorted(self.flows)
         for c in councils:
             for flow in self.flows[c].values():
                 if topic_id in topics(flow):

@@ -29,3 +29,13 @@ def test_the_most_specific_council_wins(kb, mentioned, metadata, current, defaul
                                         expected) -> None:
     assert choose_council(kb, mentioned=mentioned, metadata=metadata, current=current,
                           default=default) == expected
+
+
+def test_a_council_with_its_own_pack_is_offered_only_its_own_flows(kb) -> None:
+    assert kb.flow_offered_after("when_to_request_assessment", "havering") is None
+    assert kb.flow_offered_after("when_to_request_assessment", "sefton").id == (
+        "assessment_readiness")
+    assert kb.flow_offered_after("stages_of_support", "sefton") is None
+    assert kb.flow_starting_from("next_steps", "havering").id == "havering_pathway"
+    # a council with no pack of its own may still be walked through one, with a note
+    assert kb.flow_offered_after("when_to_request_assessment", "wirral") is not None
