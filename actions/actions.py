@@ -16,7 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers, flow_runner, search
-from actions.councils import choose_council, match_council
+from actions.councils import choose_council, match_council, mentioned_council
 from actions.knowledge import NATIONAL, KnowledgeBase
 from actions.paths import KNOWLEDGE_DIR
 from actions.safeguarding import CONCERN, CRISIS, PROCEDURE, Assessment
@@ -140,7 +140,8 @@ def current_council(kb: KnowledgeBase, tracker: Tracker) -> str | None:
     if not metadata and not current:
         current = _earlier_metadata_council(tracker)
     return choose_council(kb, mentioned=list(tracker.get_latest_entity_values("council")),
-                          metadata=metadata, current=current, default=default_council())
+                          metadata=metadata, current=current, default=default_council(),
+                          chosen=tracker.get_slot("council_chosen"))
 
 
 def _earlier_metadata_council(tracker: Tracker) -> str | None:
@@ -153,9 +154,14 @@ def _earlier_metadata_council(tracker: Tracker) -> str | None:
 
 
 def _council_events(tracker: Tracker, council: str | None) -> list[EventType]:
+    events: list[EventType] = []
     if council and council != tracker.get_slot("local_authority"):
-        return [SlotSet("local_authority", council)]
-    return []
+        events.append(SlotSet("local_authority", council))
+    named = [str(v) for v in tracker.get_latest_entity_values("council")]
+    if (council and named and council != tracker.get_slot("council_chosen")
+            and mentioned_council(STORE.get(), named) == council):
+        events.append(SlotSet("council_chosen", council))  # chosen in the conversation
+    return events
 
 
 def current_role(tracker: Tracker) -> str | None:
@@ -180,17 +186,21 @@ def verdict(index: search.TopicIndex, topic: str, confidence: float, text: str,
         return DECLINE
     if confidence >= (SURE_ALONE_NATIONAL if national_only else SURE_ALONE):
         return ANSWER
+    if national_only and confidence < SURE_ALONE:  # the law alone, and unsure: the words
+        # must put it (or its kin) first, untied
+        return ANSWER if top_words_agree(index, topic, text, kin, alone=True) else SUGGEST
     best = sorted(index.search(text), key=lambda m: -m.words)[:WORD_AGREEMENT]
     return ANSWER if {topic, *kin} & {m.topic for m in best} else SUGGEST
 
 
 def top_words_agree(index: search.TopicIndex, topic: str, text: str,
-                    kin: frozenset[str] = frozenset()) -> bool:
-    """Whether the word search's best match (or one tied with it) is the topic or one layered
-    with it."""
+                    kin: frozenset[str] = frozenset(), alone: bool = False) -> bool:
+    """Whether the word search's best match (or one tied with it; with `alone`, none may tie
+    with it) is the topic or one layered with it."""
     matches = index.search(text)
     top = max((m.words for m in matches), default=0.0)
-    return top > 0 and bool({m.topic for m in matches if m.words == top} & {topic, *kin})
+    best = {m.topic for m in matches if m.words == top}
+    return top > 0 and bool(best & {topic, *kin}) and (not alone or len(best) == 1)
 
 
 def national_only(kb: KnowledgeBase, topic: str) -> bool:
@@ -410,7 +420,7 @@ class ActionChooseCouncil(KnowledgeAction):
         if last in kb.topics and council != tracker.get_slot("local_authority"):
             # "what about in Havering?" after an answer: the same topic, for that council
             return answer_topic(kb, dispatcher, tracker, last, council)
-        return [SlotSet("local_authority", council)]
+        return _council_events(tracker, council)
 
 
 class ActionAskCouncil(KnowledgeAction):

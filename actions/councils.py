@@ -24,18 +24,30 @@ def match_council(kb: KnowledgeBase, name: str | None) -> str | None:
 
 
 def choose_council(kb: KnowledgeBase, *, mentioned: list[str], metadata: str | None,
-                   current: str | None, default: str | None) -> str | None:
+                   current: str | None, default: str | None,
+                   chosen: str | None = None) -> str | None:
     """The council to answer for, most specific first.
 
-    A council named in the message ("what about Havering?") wins; then the website's
+    A council named in the message ("what about Havering?") wins; then one the person chose
+    earlier in the conversation (it holds until they choose another); then the website's
     `metadata.local_authority`; then the council the conversation already uses; then the
     deployment's default. A metadata council with no knowledge pack is kept as it is, so the
     answer can say that council's guidance is not here yet.
     """
+    named = mentioned_council(kb, mentioned)
+    if named:
+        return named
+    if chosen in kb.councils:
+        return chosen
+    if metadata:
+        return match_council(kb, metadata) or metadata.strip().lower()
+    return current or (match_council(kb, default) if default else None)
+
+
+def mentioned_council(kb: KnowledgeBase, mentioned: list[str]) -> str | None:
+    """The first council a message names that has a knowledge pack, or None."""
     for name in mentioned:
         council = match_council(kb, name)
         if council:
             return council
-    if metadata:
-        return match_council(kb, metadata) or metadata.strip().lower()
-    return current or (match_council(kb, default) if default else None)
+    return None

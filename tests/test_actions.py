@@ -102,7 +102,7 @@ def test_choosing_a_council_answers_the_pending_question(kb) -> None:
     assert messages[0]["text"] == kb.phrases["council_chosen"].format(council="Havering")
     assert messages[1]["custom"]["topic"] == "stages_of_support"
     assert messages[1]["custom"]["local_authority"] == "havering"
-    assert events == [SlotSet("local_authority", "havering"),
+    assert events == [SlotSet("local_authority", "havering"), SlotSet("council_chosen", "havering"),
                       SlotSet("last_topic", "stages_of_support"), SlotSet("pending_topic", None)]
 
 
@@ -254,7 +254,21 @@ def test_just_naming_a_council_sets_it_and_answers_nothing(kb) -> None:
         "inform_council", text="I'm in Havering", entities=[
             {"entity": "council", "value": "havering", "start": 7, "end": 15}]))
     assert len(messages) == 1 and "custom" not in messages[0] or not messages[0]["custom"]
-    assert events == [SlotSet("local_authority", "havering")]
+    assert events == [SlotSet("local_authority", "havering"), SlotSet("council_chosen", "havering")]
+
+
+def test_a_council_chosen_in_the_conversation_holds_over_the_pages_council(kb) -> None:
+    # "what about in Havering?" on Sefton's page, then "tell me about SEN support": Havering's
+    messages, _ = run(acts.ActionAnswerTopic(), make_tracker(
+        "sen_support", metadata={"local_authority": "sefton"},
+        slots={"local_authority": "havering", "council_chosen": "havering"}))
+    assert messages[0]["custom"]["local_authority"] == "havering"
+    # until the person names another
+    messages, events = run(acts.ActionAnswerTopic(), make_tracker(
+        "sen_support", metadata={"local_authority": "sefton"}, entities=[council_entity("sefton")],
+        slots={"local_authority": "havering", "council_chosen": "havering"}))
+    assert messages[0]["custom"]["local_authority"] == "sefton"
+    assert SlotSet("council_chosen", "sefton") in events
 
 
 def test_tell_me_more_offers_the_topics_related_to_the_last_answer(kb) -> None:

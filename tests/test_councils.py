@@ -39,3 +39,12 @@ def test_a_council_with_its_own_pack_is_offered_only_its_own_flows(kb) -> None:
     assert kb.flow_starting_from("next_steps", "havering").id == "havering_pathway"
     # a council with no pack of its own may still be walked through one, with a note
     assert kb.flow_offered_after("when_to_request_assessment", "wirral") is not None
+
+
+def test_a_council_chosen_in_the_conversation_comes_after_one_named_now(kb) -> None:
+    assert choose_council(kb, mentioned=[], metadata="sefton", current="havering", default=None,
+                          chosen="havering") == "havering"
+    assert choose_council(kb, mentioned=["sefton"], metadata="sefton", current="havering",
+                          default=None, chosen="havering") == "sefton"
+    assert choose_council(kb, mentioned=[], metadata="sefton", current=None, default=None,
+                          chosen="nowhere") == "sefton"

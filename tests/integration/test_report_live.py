@@ -13,7 +13,7 @@ from tests.integration.conftest import Conversation, custom_of
 from tools.report import TopicCount, add_arguments, load_events, run, summarise
 from tools.servers import Assistant
 
-APPEAL = "how do I appeal to the SEND tribunal"
+DECLINED = "can I claim DLA for my son"
 EHCP_OR_SEN = "sen support and ehcp difference"
 
 
@@ -31,7 +31,7 @@ def test_the_report_counts_real_conversations_and_lists_what_went_unanswered(
     assert custom_of(sefton.say("/flow_resume"))["topic"] == "next_steps"
 
     havering = Conversation(assistant)
-    declined = custom_of(havering.say(APPEAL, "havering"))
+    declined = custom_of(havering.say(DECLINED, "havering"))
     assert declined["topic"] == "out_of_scope"
     assert custom_of(havering.say(EHCP_OR_SEN, "havering"))["topic"] == "suggestions"
     last_day = date.today()
@@ -54,10 +54,11 @@ def test_the_report_counts_real_conversations_and_lists_what_went_unanswered(
     assert [(f.topic, f.helpful, f.not_helpful) for f in report.feedback] == [
         ("sen_support", 1, 0)]
 
-    appeal, unsure = report.unanswered
-    assert (appeal.text, appeal.council, appeal.outcome) == (APPEAL, "havering", "out_of_scope")
-    assert appeal.subject == declined["subject"]
-    assert appeal.guesses and appeal.guesses[0].intent == "out_of_scope"
+    declined_row, unsure = report.unanswered
+    assert (declined_row.text, declined_row.council, declined_row.outcome) == (
+        DECLINED, "havering", "out_of_scope")
+    assert declined_row.subject == declined["subject"]
+    assert declined_row.guesses and declined_row.guesses[0].intent == "out_of_scope"
     assert (unsure.text, unsure.council, unsure.outcome) == (EHCP_OR_SEN, "havering",
                                                              "suggestions")
     assert "sen_support" in unsure.suggested and len(unsure.guesses) >= 2
@@ -72,7 +73,7 @@ def test_the_command_writes_the_live_unanswered_questions_to_csv_and_html(
         assistant: Assistant, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     today = date.today().isoformat()
     havering = Conversation(assistant)
-    havering.say(APPEAL, "havering")
+    havering.say(DECLINED, "havering")
     havering.say(EHCP_OR_SEN, "havering")
 
     parser = argparse.ArgumentParser()
@@ -85,9 +86,9 @@ def test_the_command_writes_the_live_unanswered_questions_to_csv_and_html(
 
     with (out / "unanswered.csv").open(encoding="utf-8", newline="") as f:
         rows = {row["text"]: row for row in csv.DictReader(f)}
-    assert rows[APPEAL]["outcome"] == "out_of_scope" and rows[APPEAL]["council"] == "havering"
+    assert rows[DECLINED]["outcome"] == "out_of_scope" and rows[DECLINED]["council"] == "havering"
     assert rows[EHCP_OR_SEN]["outcome"] == "suggestions"
     assert "sen_support" in rows[EHCP_OR_SEN]["suggested"]
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert APPEAL in page and EHCP_OR_SEN in page
+    assert DECLINED in page and EHCP_OR_SEN in page
     assert havering.sender not in page
