@@ -215,14 +215,19 @@ class Detector:
         # saying it is happening again, is not a crisis today, and the rest of the message
         # speaks of the same event ("should the self-harm outcome come out of his plan?"); a
         # past harm not said to be over still gets the softer signpost.
-        ongoing = "ongoing" in context
+        # "Again", "still", "today" say a harm is happening now only in a sentence that tells
+        # of it (or the next one): "it's still on his plan" is not "he still cuts himself".
+        told = {sentence_of[a] for _, a, _ in fired}
+        ongoing = any(n in told or n - 1 in told for n in context.get("ongoing", []))
         past_sentences = set(context.get("past", []))
         current = [(s, a, b) for s, a, b in fired if sentence_of[a] not in past_sentences]
         if len(current) < len(fired) and "resolved" in context and not ongoing:
             return Assessment(level=None, cancelled=(*dict.fromkeys(cancelled), "past_resolved"),
                               signals=tuple(dict.fromkeys(s.id for s, _, _ in fired)),
                               professional=professional)
-        if not current and not ongoing:
+        if all(s.category == PROCEDURE for s, _, _ in fired):
+            level = PROCEDURE  # a question about the procedure, past or present
+        elif not current and not ongoing:
             level = CONCERN
         else:
             fired = current or fired

@@ -50,6 +50,9 @@ ORDINARY = [
     "she throws things when she's overwhelmed, can the EHCP include a calm space?",
     "he smashed up his room after school again, is that an SEMH need?",
     "she hits her brother when she is overloaded, what helps?",
+    "homework overdose this week, can school cut it down as an adjustment?",
+    "the school is doing an assembly about abuse and staying safe, is there an easy read version?",
+    "his teacher said he absolutely murdered it in the school play",
 ]
 
 
@@ -79,6 +82,12 @@ def test_a_figure_of_speech_cancels_only_the_words_it_covers(kb: KnowledgeBase) 
     ("he self harmed two years ago but he's doing well now, does it count as evidence?", None),
     ("he self harmed two years ago and has started again this week", "crisis"),
     ("she took an overdose in 2022 but has been well since and was discharged from CAMHS", None),
+    # "still" about something else does not make a past harm current (the sentence after the
+    # harm's own does count: "...years ago. He has started again.")...
+    ("he self harmed years ago and has been fine since. His review is next month. We are "
+     "still waiting for the EHCP panel. Can I chase them?", None),
+    # ...but in the harm's own sentence, or the next, it does
+    ("he self harmed years ago and has been fine since, but he is doing it again", "crisis"),
     ("she was groomed online when she was 12", "concern"),  # past, not said to be over
 ])
 def test_a_past_harm_that_is_over_is_not_a_crisis_but_one_not_over_still_gets_a_signpost(
@@ -91,6 +100,19 @@ def test_a_past_harm_that_is_over_is_not_a_crisis_but_one_not_over_still_gets_a_
      "procedure"),
     ("how do I make a referral to children's social care for a disabled child?", "procedure"),
     ("a child on my caseload told me today that her dad hits her", "crisis"),
+    # a professional asking the procedure for a harm gets the route (it carries the 999 line)...
+    ("As a teacher, what is the right procedure when I notice marks on a pupil's arms that she "
+     "won't explain?", "procedure"),
+    # ...unless someone is in danger now
+    ("I'm a support worker and I know the procedure but the boy is holding a knife and "
+     "threatening his mum right now", "crisis"),
+    ("what is the designated safeguarding lead's job for a pupil with an EHCP?", "procedure"),
+    # a figure of speech cancels a harm word, never the question about the procedure
+    ("what is the exploitation referral pathway for pupils in alternative provision?",
+     "procedure"),
+    # a procedure asked about in the past tense is still a question about the procedure
+    ("she was on a child protection plan as a baby, do I have to tell the new school?",
+     "procedure"),
 ])
 def test_a_professionals_process_question_gets_their_route_not_the_crisis_reply(
         kb: KnowledgeBase, text, level) -> None:
