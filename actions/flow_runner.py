@@ -215,7 +215,7 @@ def _outcome(kb: KnowledgeBase, flow: Flow, node: Node, state: State,
     refs = tuple(cited)
     parts = [node.text.for_role(role)]
     if why:
-        parts.append(kb.phrases["flow_why_heading"] + "\n" + "\n".join(f"• {w}" for w in why))
+        parts.append(kb.phrases["flow_why_heading"] + "\n\n" + "\n".join(f"- {w}" for w in why))
     parts.append(source_line(kb, refs))
     laws = [kb.topics[t][NATIONAL] for t in node.law if NATIONAL in kb.topics.get(t, {})]
     if laws:

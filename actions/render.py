@@ -12,7 +12,7 @@ from markdown_it.token import Token
 
 _markdown = MarkdownIt("commonmark", {"html": False})
 
-BULLET = "•"
+BULLET = "-"
 
 
 @lru_cache(maxsize=1024)  # answers are rendered on every message; bodies rarely change
@@ -23,7 +23,10 @@ def to_html(markdown: str) -> str:
 
 @lru_cache(maxsize=1024)
 def to_text(markdown: str) -> str:
-    """The Markdown as plain text: paragraphs, `•` bullets and numbered items, no markup."""
+    """The Markdown as plain text: paragraphs, `-` bullets and numbered items, no other markup.
+    Lists are Markdown lists (a blank line before, `- ` items), so a client that renders
+    Markdown (the standard Rasa web client does) shows a list, and one that does not shows
+    readable lines."""
     lines: list[str] = []
     lists: list[list[int]] = []  # one [counter] per open list; counter < 0 for bullets
     prefix: str | None = None

@@ -15,7 +15,7 @@ from tests.conftest import Pack
 def test_an_answer_is_the_councils_text_then_its_source_line(pack: Pack) -> None:
     kb = load_knowledge(pack.root)
     reply = answers.compose_answer(kb, "support", "testshire")
-    assert reply.text == ("Plain answer text.\n\n• one\n• two\n\n"
+    assert reply.text == ("Plain answer text.\n\n- one\n- two\n\n"
                           "Source: Toy Guidance (Testshire), “Stage 2 Support”.")
     assert reply.custom == {
         "topic": "support", "local_authority": "testshire",

@@ -202,7 +202,7 @@ def test_the_outcome_says_why_with_sources_and_gives_a_record(toy) -> None:
     step = run.answer(toy, state, "parent", answer_id="yes", intent=None, text="")
     outcome, saved = step.replies
     assert step.state is None
-    assert outcome.text.startswith("Needs are met.\n\nWhy:\n• You answered \"Yes\" to "
+    assert outcome.text.startswith("Needs are met.\n\nWhy:\n\n- You answered \"Yes\" to "
                                    "\"Is your child on the register?\" so support is in place.")
     assert outcome.text.endswith("Source: Toy Guidance (Testshire), “Stage 2 Support” and "
                                  "“Stage 1 Teaching”.")

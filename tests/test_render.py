@@ -9,9 +9,9 @@ TEXT_CASES = [
     ("**Bold** and *em* words.", "Bold and em words."),
     ("First line\nsame paragraph.", "First line same paragraph."),
     ("One.\n\nTwo.", "One.\n\nTwo."),
-    ("Intro:\n\n- a\n- b\n\nAfter.", "Intro:\n\n• a\n• b\n\nAfter."),
+    ("Intro:\n\n- a\n- b\n\nAfter.", "Intro:\n\n- a\n- b\n\nAfter."),
     ("1. first\n2. second", "1. first\n2. second"),
-    ("- outer\n  - inner", "• outer\n  • inner"),
+    ("- outer\n  - inner", "- outer\n  - inner"),
     ("See [the page](https://example.org/page).", "See the page (https://example.org/page)."),
     ("A page [with no address](#).", "A page with no address."),
     ("### Heading\n\nText", "Heading\n\nText"),
@@ -42,3 +42,13 @@ def test_javascript_links_are_not_rendered_as_links() -> None:
 def test_markdown_structure_becomes_html() -> None:
     html = to_html("**Bold**\n\n- one\n- two")
     assert "<strong>Bold</strong>" in html and "<ul>" in html and "<li>one</li>" in html
+
+
+def test_the_plain_text_of_a_list_is_still_a_list_to_a_markdown_client(kb) -> None:
+    from markdown_it import MarkdownIt
+
+    from actions.answers import compose_answer
+
+    text = compose_answer(kb, "stages_of_support", "havering").text
+    tokens = [t.type for t in MarkdownIt("commonmark").parse(text)]
+    assert "bullet_list_open" in tokens and "list_item_open" in tokens
