@@ -129,12 +129,30 @@ class WholeMessageSocketIOOutput(rasa_socketio.SocketIOOutput):
         await self._send_message(recipient_id, {"custom": json_message})
 
 
+CUSTOM_DATA = "customData"
+"""Where the standard Rasa web client (npm `rasa-webchat`) puts the page's data: read as the
+message's metadata when it has none, so the council the page sets is kept."""
+
+
 class SocketIOInput(rasa_socketio.SocketIOInput):
-    """Rasa's socket.io input, answering through WholeMessageSocketIOOutput."""
+    """Rasa's socket.io input, answering through WholeMessageSocketIOOutput, and reading the
+    standard web client's `customData` as metadata."""
 
     def blueprint(self, on_new_message: Any) -> Any:
         rasa_socketio.SocketIOOutput = WholeMessageSocketIOOutput  # type: ignore[misc]
-        return super().blueprint(redacting(on_new_message))
+        webhook = super().blueprint(redacting(on_new_message))
+        sio, namespace = self.sio, self.namespace or "/"
+        handle = sio.handlers[namespace][self.user_message_evt]  # type: ignore[union-attr]
+
+        async def handle_with_custom_data(sid: str, data: Any) -> Any:
+            if (isinstance(data, dict) and not data.get(self.metadata_key)
+                    and isinstance(data.get(CUSTOM_DATA), dict)):
+                data = {**data, self.metadata_key: data[CUSTOM_DATA]}
+            return await handle(sid, data)
+
+        sio.on(self.user_message_evt, handle_with_custom_data,  # type: ignore[union-attr]
+               namespace=self.namespace)
+        return webhook
 
 
 SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")

@@ -14,7 +14,7 @@ from tools.servers import Assistant
 
 
 def exchange(assistant: Assistant, session: str, message: str,
-             council: str) -> list[dict[str, Any]]:
+             council: str, key: str = "metadata") -> list[dict[str, Any]]:
     """Send one message on socket.io as a widget would; what came back, up to and including the
     first custom payload."""
     received: list[dict[str, Any]] = []
@@ -31,7 +31,7 @@ def exchange(assistant: Assistant, session: str, message: str,
     try:
         client.emit("session_request", {"session_id": session})
         client.emit("user_uttered", {"message": message, "session_id": session,
-                                     "metadata": {"local_authority": council}})
+                                     key: {"local_authority": council}})
         assert got_payload.wait(timeout=30), f"no custom payload in {received}"
     finally:
         client.disconnect()
@@ -54,6 +54,15 @@ def test_socketio_answers_whole_with_the_custom_payload_and_the_metadata_council
     assert custom["sources"] == expected.custom["sources"]  # the council's, then the law's
     assert custom["sources"][:len(kb.topics["sen_support"]["havering"].sources)] == [
         s.as_payload() for s in kb.topics["sen_support"]["havering"].sources]
+
+
+@pytest.mark.integration
+def test_the_standard_web_clients_custom_data_sets_the_council(assistant: Assistant) -> None:
+    # npm rasa-webchat sends the page's data as `customData`, not `metadata`
+    received = exchange(assistant, new_conversation(assistant.webhook), "/sen_support",
+                        "havering", key="customData")
+    custom = next(m["custom"] for m in received if "custom" in m)
+    assert custom["topic"] == "sen_support" and custom["local_authority"] == "havering"
 
 
 @pytest.mark.integration
