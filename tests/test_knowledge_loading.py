@@ -149,3 +149,15 @@ def test_the_store_raises_when_the_first_load_fails(pack: Pack) -> None:
     pack.edit("testshire/support.md", "id: support", "id: wrong")
     with pytest.raises(KnowledgeError):
         KnowledgeStore(pack.root).get()
+
+
+def test_every_answer_spells_the_role_senco_one_way(kb) -> None:
+    import re
+
+    for files in kb.topics.values():
+        for f in files.values():
+            for line in f.body.splitlines():
+                if "guidance writes" in line:  # the one line that says how Sefton spells it
+                    continue
+                assert not re.search(r"\bSEND?Co\b|\bSENDCO\b", line), (f.path, line)
+            assert not re.search(r"\bSEND?Co\b|\bSENDCO\b", f.title), f.path
