@@ -9,7 +9,8 @@ with the intent the classifier learnt from examples (`safeguarding`):
   `safeguarding` with full confidence, so the rule for it answers first, whatever else the
   message seemed to be about; the classifier's ranking stays behind it, so the action can still
   answer a SEND question asked in the same message;
-- a concern (an ambiguous signal, or a learned guess of at least `learned_concern`), or a
+- a concern (an ambiguous signal, a learned guess of at least `learned_concern`, or of at least
+  `learned_lean` when the message would otherwise be declined or unsure), or a
   professional's safeguarding procedure question: the intent becomes `safeguarding` too, and
   the action gives the softer signpost or the professional's route before any answer;
 - otherwise a learned guess of `safeguarding` too weak to trust becomes `nlu_fallback`.
@@ -54,6 +55,12 @@ LEARNED_CRISIS = 0.95
 the detector found nothing (bot/config.yml says how it was chosen)."""
 LEARNED_CONCERN = 0.3
 """The least that brings the softer signpost; below it a learned guess becomes `nlu_fallback`."""
+LEARNED_LEAN = 0.2
+"""Between a crisis and "I can't help with that", lean to the signpost: a learned guess of at
+least this brings the softer signpost when the message would otherwise be declined or met with
+"Did you mean" (no other intent reaches UNSURE_BELOW, or out_of_scope leads)."""
+UNSURE_BELOW = 0.35
+"""The FallbackClassifier's threshold in bot/config.yml."""
 
 
 @lru_cache(maxsize=1)
@@ -134,24 +141,39 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"learned_crisis": LEARNED_CRISIS, "learned_concern": LEARNED_CONCERN}
+        return {"learned_crisis": LEARNED_CRISIS, "learned_concern": LEARNED_CONCERN,
+                "learned_lean": LEARNED_LEAN}
 
     def __init__(self, safeguarding: Safeguarding, learned_crisis: float = LEARNED_CRISIS,
-                 learned_concern: float = LEARNED_CONCERN) -> None:
+                 learned_concern: float = LEARNED_CONCERN,
+                 learned_lean: float = LEARNED_LEAN) -> None:
         self.safeguarding = safeguarding
         self.learned_crisis = learned_crisis
         self.learned_concern = learned_concern
+        self.learned_lean = learned_lean
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> SafeguardingClassifier:
         return cls(load(), float(config.get("learned_crisis", LEARNED_CRISIS)),
-                   float(config.get("learned_concern", LEARNED_CONCERN)))
+                   float(config.get("learned_concern", LEARNED_CONCERN)),
+                   float(config.get("learned_lean", LEARNED_LEAN)))
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._process(message)
         return messages
+
+    def _lean_to_signpost(self, message: Message) -> bool:
+        """Whether a learned safeguarding guess of at least `learned_lean` meets a message the
+        assistant would otherwise decline or be unsure of."""
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        guess = next((float(r.get("confidence") or 0.0) for r in ranking
+                      if r.get("name") == SAFEGUARDING_INTENT), 0.0)
+        others = [r for r in ranking if r.get("name") not in (SAFEGUARDING_INTENT, "nlu_fallback")]
+        unsure = (not others or others[0].get("name") == "out_of_scope"
+                  or float(others[0].get("confidence") or 0.0) < UNSURE_BELOW)
+        return guess >= self.learned_lean and unsure
 
     def _process(self, message: Message) -> None:
         original = message.get(ORIGINAL_TEXT_KEY)
@@ -168,7 +190,8 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
                    if intent.get("name") == SAFEGUARDING_INTENT else 0.0)
         # The learned intent speaks only where the signals saw nothing at all: a signal the file
         # cancelled (a figure of speech, a past harm that is over) is not overruled by it.
-        if not found.present and learned >= self.learned_concern:
+        if not found.present and (learned >= self.learned_concern
+                                  or self._lean_to_signpost(message)):
             level = CRISIS if learned >= self.learned_crisis else CONCERN
             found = Assessment(level=level, signals=("learned",), categories=("unspecified",),
                                at_risk=("child",), cancelled=found.cancelled,

@@ -193,10 +193,31 @@ def test_a_learned_safeguarding_guess_is_trusted_by_how_sure_it_is(
         kb: KnowledgeBase, confidence, intent, level) -> None:
     from bot.safeguarding import SafeguardingClassifier
 
-    component = SafeguardingClassifier(kb.safeguarding, learned_crisis=0.8, learned_concern=0.5)
+    component = SafeguardingClassifier(kb.safeguarding, learned_crisis=0.8, learned_concern=0.5,
+                                       learned_lean=0.9)  # leaning tested below
     message = _message("what's it like outside today", "safeguarding", confidence)
     component.process([message])
     assert message.get("intent")["name"] == intent
+    assert (message.get("safeguarding") or {}).get("level") == level
+
+
+@pytest.mark.parametrize(("other", "other_confidence", "level"), [
+    ("nlu_fallback", 0.35, "concern"),  # nothing else is sure: lean to the signpost
+    ("out_of_scope", 0.6, "concern"),  # it would be declined: lean to the signpost
+    ("sen_support", 0.6, None),  # a SEND question the NLU is sure of: answer it
+])
+def test_a_weak_safeguarding_guess_leans_to_the_signpost_only_instead_of_a_decline(
+        kb: KnowledgeBase, other, other_confidence, level) -> None:
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.safeguarding import SafeguardingClassifier
+
+    component = SafeguardingClassifier(kb.safeguarding)  # lean at 0.2, concern at 0.3
+    message = Message(data={"text": "what's it like outside today",
+                            "intent": {"name": other, "confidence": other_confidence},
+                            "intent_ranking": [{"name": other, "confidence": other_confidence},
+                                               {"name": "safeguarding", "confidence": 0.25}]})
+    component.process([message])
     assert (message.get("safeguarding") or {}).get("level") == level
 
 
