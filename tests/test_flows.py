@@ -260,3 +260,17 @@ def test_answers_without_a_flow_in_progress_say_so(toy) -> None:
                                             ("I'm his mum", "parent")])
 def test_a_typed_role_is_recognised(toy, text, role) -> None:
     assert run.role_from_text(toy, text) == role
+
+
+def test_seftons_next_steps_follows_both_starting_boxes_and_the_two_terms_question(kb) -> None:
+    flow = kb.flows["sefton"]["next_steps"]
+    step = run.start(kb, flow, "parent", "sefton")
+    seen = []
+    for answer_id in ("no", "yes", "no"):  # no ACEs; an unmet special need; not on the register
+        seen.append(step.state["node"])
+        step = run.answer(kb, step.state, "parent", answer_id=answer_id, intent=None, text="")
+    assert seen == ["wider_issues", "special_need", "on_register"]
+    # not on the register: talk to the SENCO, then the chart's "after about two terms" question
+    assert step.state["node"] == "progress"
+    step = run.answer(kb, step.state, "parent", answer_id="no", intent=None, text="")
+    assert step.state is None and step.replies[-2].custom["step"] == "ehc_views"
