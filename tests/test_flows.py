@@ -274,3 +274,24 @@ def test_seftons_next_steps_follows_both_starting_boxes_and_the_two_terms_questi
     assert step.state["node"] == "progress"
     step = run.answer(kb, step.state, "parent", answer_id="no", intent=None, text="")
     assert step.state is None and step.replies[-2].custom["step"] == "ehc_views"
+
+
+def test_haverings_pathway_asks_one_thing_at_a_time_and_checks_the_advice_before_stage_4(
+        kb) -> None:
+    flow = kb.flows["havering"]["havering_pathway"]
+    # teaching in place, but no concern about progress: stage 1 is enough
+    step = run.start(kb, flow, "parent", "havering")
+    for answer_id in ("yes", "no"):
+        step = run.answer(kb, step.state, "parent", answer_id=answer_id, intent=None, text="")
+    assert step.state is None and step.replies[-2].custom["step"] == "stage_1_enough"
+    # all the way up: stage 4 only once the stage 2 and 3 advice was used and reviewed
+    step = run.start(kb, flow, "parent", "havering")
+    asked = []
+    for answer_id in ("yes", "yes", "yes", "yes", "yes", "yes", "yes"):
+        if step.state is None:
+            break
+        asked.append(step.state["node"])
+        step = run.answer(kb, step.state, "parent", answer_id=answer_id, intent=None, text="")
+    assert asked[:2] == ["quality_first_teaching", "teacher_concern"]
+    assert asked.index("advice_used") < asked.index("beyond_resources")
+    assert step.replies[-2].custom["step"] == "stage_4"
