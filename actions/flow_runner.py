@@ -13,7 +13,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from actions.answers import Reply, source_line
-from actions.flows import Answer, Flow, Node
+from actions.flows import RECORD_STATUSES, Answer, Flow, Node
 from actions.knowledge import NATIONAL, KnowledgeBase
 from actions.sources import SourceRef
 
@@ -146,14 +146,14 @@ def record(kb: KnowledgeBase, flow: Flow, state: State, outcome: Node, role: str
     meeting with the SENCO."""
     lines = [f"{flow.title} ({kb.council_name(flow.council)}'s guidance)", "",
              kb.phrases["flow_record_answers"]]
-    items: dict[str, list[str]] = {"in_place": [], "missing": [], "unknown": []}
+    items: dict[str, list[str]] = {status: [] for status in RECORD_STATUSES}
     for node_id, answer_id in state["history"]:
         node = flow.nodes[node_id]
         chosen = next(a for a in node.answers if a.id == answer_id)
         lines.append(f"- {node.text.for_role(role)} {chosen.label}.")
         if chosen.record_item and chosen.record_status:
             items[chosen.record_status].append(chosen.record_item)
-    for status in ("in_place", "missing", "unknown"):
+    for status in RECORD_STATUSES:
         if items[status]:
             lines += ["", kb.phrases[f"flow_record_{status}"]]
             lines += [f"- {item}" for item in items[status]]

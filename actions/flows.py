@@ -20,7 +20,7 @@ from actions.sources import SourceRef, load_sources
 ROLES = ("parent", "professional")
 """Audiences a flow can word its text for; parents' wording is the default."""
 NODE_TYPES = ("question", "info", "outcome")
-RECORD_STATUSES = ("in_place", "missing", "unknown")
+RECORD_STATUSES = ("in_place", "missing", "unknown", "explain")
 FLOW_FIELDS = {"id", "title", "council", "starts_from", "offer_after", "intro", "start", "nodes"}
 
 
@@ -55,7 +55,8 @@ class Answer:
     record_item: str | None
     """A line for the summary record, e.g. a piece of evidence."""
     record_status: str | None
-    """`in_place`, `missing` or `unknown` for the record line."""
+    """`in_place`, `missing`, `unknown`, or `explain` (not done, and the guidance asks why not
+    rather than treating it as missing) for the record line."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,7 @@ REQUIRED_PHRASES = ("source_one", "source_many", "other_council_note", "owner_no
                     "flow_stopped", "flow_none", "flow_not_understood", "flow_why_heading",
                     "flow_why_line", "flow_record_heading", "flow_record_answers",
                     "flow_record_in_place", "flow_record_missing", "flow_record_unknown",
+                    "flow_record_explain",
                     "flow_record_next", "role_professional_words", "privacy_reminder",
                     "out_of_scope_subject", "contact", "follow_up_more", "follow_up_none",
                     "long_message", "feedback_thanks", "law_heading", "national_note",

@@ -295,3 +295,15 @@ def test_haverings_pathway_asks_one_thing_at_a_time_and_checks_the_advice_before
     assert asked[:2] == ["quality_first_teaching", "teacher_concern"]
     assert asked.index("advice_used") < asked.index("beyond_resources")
     assert step.replies[-2].custom["step"] == "stage_4"
+
+
+def test_no_outside_advice_is_recorded_as_to_explain_not_as_missing(kb) -> None:
+    flow = kb.flows["sefton"]["assessment_readiness"]
+    node = flow.nodes["external_advice"]
+    no = next(a for a in node.answers if a.id == "no")
+    assert no.record_status == "explain"
+    state = {"flow": flow.id, "council": "sefton", "node": "external_advice",
+             "history": [["external_advice", "no"]]}
+    text = run.record(kb, flow, state, flow.nodes["summary"], "parent")
+    assert kb.phrases["flow_record_explain"] in text
+    assert kb.phrases["flow_record_missing"] not in text
