@@ -7,6 +7,7 @@ import csv
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -301,11 +302,13 @@ def test_csv_files_hold_the_figures_and_defuse_formulas(db: str, tmp_path: Path)
     assert (summary["conversations"], summary["user_messages"]) == ("4", "16")
     assert (summary["fallback_rate"], summary["out_of_scope_rate"]) == ("0.1250", "0.1250")
     assert summary["conversations_havering"] == "2"
-    assert rows("topics.csv") == [["topic", "kind", "count"], ["local_offer", "topic", "2"],
-                                  ["sen_support", "topic", "2"], ["next_steps", "flow", "1"]]
+    assert rows("topics.csv") == [["topic", "title", "kind", "count"],
+                                  ["local_offer", "", "topic", "2"],
+                                  ["sen_support", "", "topic", "2"],
+                                  ["next_steps", "", "flow", "1"]]
     assert rows("feedback.csv") == [
-        ["topic", "helpful", "not_helpful", "total", "helpful_share"],
-        ["sen_support", "1", "1", "2", "0.5000"], ["local_offer", "1", "0", "1", "1.0000"]]
+        ["topic", "title", "helpful", "not_helpful", "total", "helpful_share"],
+        ["sen_support", "", "1", "1", "2", "0.5000"], ["local_offer", "", "1", "0", "1", "1.0000"]]
     unanswered = rows("unanswered.csv")
     assert unanswered[0] == ["when", "council", "outcome", "subject", "text", "suggested",
                              "guesses"]
@@ -314,6 +317,21 @@ def test_csv_files_hold_the_figures_and_defuse_formulas(db: str, tmp_path: Path)
                                  "sen_support (30%); stages_of_support (12%)"]
     assert unanswered[2][3:5] == ["appeals, tribunals and complaints", APPEAL]
     assert unanswered[4][4] == "'" + FORMULA
+
+
+def test_topics_are_named_by_their_titles_with_the_ids_beside_them(db: str, kb,
+                                                                   tmp_path: Path) -> None:
+    from tools.report import topic_titles
+
+    report = summarise(load_events(db))
+    report.titles = topic_titles()
+    assert report.titles["sen_support"] == kb.title("sen_support")
+    assert report.titles["next_steps"] == kb.flows["sefton"]["next_steps"].title
+    page = render_html(report)
+    assert f"{escape(kb.title('sen_support'))} (sen_support)" in page
+    write_csv(report, tmp_path)
+    with (tmp_path / "topics.csv").open(encoding="utf-8", newline="") as f:
+        assert ["sen_support", kb.title("sen_support"), "topic", "2"] in list(csv.reader(f))
 
 
 def test_html_escapes_stored_text_and_runs_nothing(db: str) -> None:

@@ -244,6 +244,13 @@ class Report:
     """Feedback per topic, most answers first."""
     unanswered: list[UnansweredQuestion] = field(default_factory=list)
     """Unanswered questions, oldest first."""
+    titles: dict[str, str] = field(default_factory=dict)
+    """Topic and flow titles by id, as people see them (shown with the ids)."""
+
+    def label(self, topic: str) -> str:
+        """A topic or flow as the report names it: its title, with the id beside it."""
+        title = self.titles.get(topic)
+        return f"{title} ({topic})" if title else topic
     first_message: datetime | None = None
     """The first user message in the range (local time)."""
     last_message: datetime | None = None
@@ -567,10 +574,12 @@ def write_csv(report: Report, out: Path) -> list[Path]:
     needed); return their paths. ReportError if the folder cannot be written."""
     tables: dict[str, list[list[Any]]] = {
         "summary.csv": [["measure", "value"], *[list(row) for row in summary_rows(report)]],
-        "topics.csv": [["topic", "kind", "count"],
-                       *[[t.topic, t.kind, t.count] for t in report.topics]],
-        "feedback.csv": [["topic", "helpful", "not_helpful", "total", "helpful_share"],
-                         *[[f.topic, f.helpful, f.not_helpful, f.total,
+        "topics.csv": [["topic", "title", "kind", "count"],
+                       *[[t.topic, report.titles.get(t.topic, ""), t.kind, t.count]
+                         for t in report.topics]],
+        "feedback.csv": [["topic", "title", "helpful", "not_helpful", "total", "helpful_share"],
+                         *[[f.topic, report.titles.get(f.topic, ""), f.helpful, f.not_helpful,
+                            f.total,
                             f"{f.helpful_share:.4f}"] for f in report.feedback]],
         "unanswered.csv": [["when", "council", "outcome", "subject", "text", "suggested",
                             "guesses"],
@@ -693,10 +702,11 @@ def _topics(report: Report) -> str:
     if not report.topics:
         return '<p class="empty">No topics were asked in these dates.</p>'
     chart = _bar_chart("chart-topics", "Topics asked",
-                       [(f"{t.topic} (flow)" if t.kind == FLOW else t.topic, t.count)
-                        for t in report.topics])
+                       [(f"{report.label(t.topic)} (flow)" if t.kind == FLOW
+                         else report.label(t.topic), t.count) for t in report.topics])
     table = _table(["Topic", "Kind", "Times asked"],
-                   [[t.topic, t.kind, str(t.count)] for t in report.topics], numeric={2})
+                   [[report.label(t.topic), t.kind, str(t.count)] for t in report.topics],
+                   numeric={2})
     return chart + "\n" + table
 
 
@@ -706,10 +716,11 @@ def _feedback(report: Report) -> str:
     key = (f'<p><span class="key" style="background:{BLUE}"></span> helpful &nbsp; '
            f'<span class="key" style="background:{RED}"></span> not helpful</p>')
     chart = _bar_chart("chart-feedback", "Was this helpful? Answers per topic",
-                       [(f.topic, f.helpful) for f in report.feedback],
+                       [(report.label(f.topic), f.helpful) for f in report.feedback],
                        second=[f.not_helpful for f in report.feedback])
     table = _table(["Topic", "Helpful", "Not helpful", "Share helpful"],
-                   [[f.topic, str(f.helpful), str(f.not_helpful), f"{f.helpful_share:.0%}"]
+                   [[report.label(f.topic), str(f.helpful), str(f.not_helpful),
+                     f"{f.helpful_share:.0%}"]
                     for f in report.feedback], numeric={1, 2, 3})
     return key + chart + "\n" + table
 
@@ -791,6 +802,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder for the CSV files and report.html (default: reports/)")
 
 
+def topic_titles() -> dict[str, str]:
+    """Every topic's and flow's title by id, from the shipped knowledge; none if it cannot be
+    read (the report still names the ids)."""
+    from actions.errors import KnowledgeError
+    from actions.knowledge import load_knowledge
+    from actions.paths import KNOWLEDGE_DIR
+
+    try:
+        kb = load_knowledge(KNOWLEDGE_DIR)
+    except KnowledgeError:
+        return {}
+    titles = {t: kb.title(t) for t in kb.topic_ids()}
+    titles.update((f.id, f.title) for flows in kb.flows.values() for f in flows.values())
+    return titles
+
+
 def run(args: argparse.Namespace) -> int:
     """Make the report the options ask for, write its files, print a short summary and the
     files' paths; return 0. ReportError for bad dates or an unreadable database."""
@@ -798,6 +825,7 @@ def run(args: argparse.Namespace) -> int:
     end = parse_date(args.end, "--to")
     period_bounds(start, end)  # refuse --to before --from before reading anything
     report = summarise(load_events(args.db, start, end), args.council, start, end)
+    report.titles = topic_titles()
     paths = write_report(report, Path(args.out))
     print(f"Insights from conversations: {report.council_label}, {report.period}")
     print(f"  conversations:      {report.conversations}")
