@@ -67,6 +67,14 @@ def compose_answer(kb: KnowledgeBase, topic_id: str, council: str | None) -> Rep
                 if council else kb.phrases["owner_note"].format(owner=owner))
     elif chosen.council == NATIONAL:
         note = kb.phrases["national_note"]
+    elif chosen.council == COMMON and council:
+        # a common answer worded from another council's guidance says so to this council's
+        # readers, not only in its source line
+        owners = {doc.council for ref in chosen.sources
+                  if (doc := kb.document(ref.document)) is not None}
+        if owners and council not in owners and NATIONAL not in owners:
+            note = kb.phrases["owner_note"].format(
+                owner=" and ".join(kb.council_name(c) for c in sorted(owners)))
     body_text, body_html = to_text(chosen.body), to_html(chosen.body)
     source = source_line(kb, chosen.sources)
     laws = kb.law_notes(topic_id) if chosen.council != NATIONAL else []

@@ -105,3 +105,12 @@ def test_out_of_scope_declines_with_the_topic_out_of_scope(kb) -> None:
     reply = answers.out_of_scope(kb, "havering")
     assert reply.custom and reply.custom["topic"] == "out_of_scope"
     assert reply.text == kb.phrases["out_of_scope"]
+
+
+def test_a_common_answer_worded_from_another_councils_guidance_says_so(kb) -> None:
+    owners = {kb.document(r.document).council for r in kb.topics["what_is_sen"]["common"].sources}
+    assert owners == {"sefton"}
+    havering = answers.compose_answer(kb, "what_is_sen", "havering")
+    assert havering.text.startswith(kb.phrases["owner_note"].format(owner="Sefton"))
+    sefton = answers.compose_answer(kb, "what_is_sen", "sefton")
+    assert not sefton.text.startswith(kb.phrases["owner_note"].format(owner="Sefton"))
