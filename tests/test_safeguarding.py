@@ -31,6 +31,9 @@ CRISES = [
     ("immediate_danger", "child", "he's got a knife and is threatening his brother"),
     ("parent_crisis", "parent", "I'm scared I'll hurt him, I can't do this anymore"),
     ("domestic_abuse", "parent", "my partner smashed the kitchen up again and threw plates at me"),
+    ("immediate_danger", "parent", "he says he will kill me if I tell the school about home"),
+    ("suicide", "parent", "my kids would be better off if I was not here"),
+    ("missing_child", "child", "she went missing an hour ago, ran out of the back door"),
 ]
 
 ORDINARY = [
