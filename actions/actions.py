@@ -203,11 +203,6 @@ def top_words_agree(index: search.TopicIndex, topic: str, text: str,
     return top > 0 and bool(best & {topic, *kin}) and (not alone or len(best) == 1)
 
 
-def national_only(kb: KnowledgeBase, topic: str) -> bool:
-    """Whether only the national layer answers this topic (no council or common file)."""
-    return set(kb.topics[topic]) == {NATIONAL}
-
-
 def family_members(kb: KnowledgeBase, topic: str) -> frozenset[str]:
     """The topics layered with this one: the national topics whose notes follow it, or, for a
     national topic, the local topics its note follows."""
@@ -348,7 +343,7 @@ class ActionAnswerTopic(KnowledgeAction):
         if text and chosen is not None and chosen[1] > confidence:
             topic, confidence = chosen
         judged = verdict(search.index(kb), topic, confidence, text, family_members(kb, topic),
-                         national_only(kb, topic))
+                         kb.national_only(topic))
         if judged == DECLINE:
             return decline(kb, dispatcher, tracker, None)
         if judged == SUGGEST:
@@ -371,9 +366,8 @@ def family_choice(kb: KnowledgeBase, ranking: list[dict[str, Any]]) -> tuple[str
                   for r in ranking[:FAMILY_AMONG] if r.get("name") in kb.topics}
     family: dict[str, float] = {}
     for name, value in confidence.items():
-        files = kb.topics[name]
-        local = [t for t in files[NATIONAL].adds_to
-                 if confidence.get(t, 0.0) >= FAMILY_FLOOR] if set(files) == {NATIONAL} else []
+        local = [t for t in kb.topics[name][NATIONAL].adds_to
+                 if confidence.get(t, 0.0) >= FAMILY_FLOOR] if kb.national_only(name) else []
         target = max(local, key=confidence.__getitem__) if local else name
         family[target] = family.get(target, 0.0) + value
     if not family:
@@ -488,7 +482,7 @@ class ActionSuggestTopics(KnowledgeAction):
             index, kin = search.index(kb), family_members(kb, topic)
             council = current_council(kb, tracker)
             answer = (sure >= SURE_ALONE and verdict(index, topic, sure, latest_text(tracker),
-                                                     kin, national_only(kb, topic)) == ANSWER
+                                                     kin, kb.national_only(topic)) == ANSWER
                       or sure >= SURE_WITH_TOP_WORDS and top_words_agree(
                           index, topic, latest_text(tracker), kin))
             if answer and not answers.needs_council(kb, topic, council):

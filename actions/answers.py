@@ -167,7 +167,7 @@ LAW_MENU = "law"
 def menu(kb: KnowledgeBase, council: str | None, part: str | None = None) -> Reply:
     """The "what can you help with?" menu: one button a local topic and one that opens the
     national layer's topics (what the law says), or, for `part="law"`, those topics."""
-    national = [t for t in kb.topic_ids() if set(kb.topics[t]) == {NATIONAL}]
+    national = [t for t in kb.topic_ids() if kb.national_only(t)]
     if part == LAW_MENU and national:
         return Reply(text=kb.phrases["menu_law_intro"], buttons=topic_buttons(kb, national,
                                                                              council))

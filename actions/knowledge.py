@@ -210,6 +210,10 @@ class KnowledgeBase:
         return [d for c in sorted(self.councils) for d in self.councils[c].documents] + [
             *self.national]
 
+    def national_only(self, topic_id: str) -> bool:
+        """Whether only the national layer answers this topic (no council or common file)."""
+        return set(self.topics[topic_id]) == {NATIONAL}
+
     def law_notes(self, topic_id: str) -> list[TopicFile]:
         """The national files whose "What the law says" note follows this topic's answer."""
         return [by_council[NATIONAL] for tid, by_council in sorted(self.topics.items())
