@@ -15,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers, flow_runner, search
+from actions import answers, flow_runner, respond, search
 from actions.councils import choose_council, match_council, mentioned_council
 from actions.knowledge import NATIONAL, KnowledgeBase
 from actions.paths import KNOWLEDGE_DIR
@@ -62,9 +62,6 @@ DECISIVE_RATIO = 1.5
 council; its topic is answered from the word search alone only when the best topic scores at
 least DECISIVE_WORDS and DECISIVE_RATIO times the next; otherwise "Did you mean". (2.5, from
 3.0, when the national layer's 22 topics made words shared by more topics weigh less.)"""
-
-MAX_MENTIONED = 2
-"""How many other topics a long message names to offer as buttons under its answer."""
 
 LAST_RESORT_ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
 """Said only when even the knowledge (and so its phrases) cannot be loaded."""
@@ -283,35 +280,23 @@ def offer_suggestions(kb: KnowledgeBase, dispatcher: CollectingDispatcher, track
 
 def answer_topic(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker,
                  topic: str, council: str | None) -> list[EventType]:
-    """Answer a topic, or start the decision flow its question starts.
+    """Answer a topic, or start the decision flow its question starts (respond.topic_response:
+    the same replies `send-assistant preview` shows).
 
     A topic answer also offers a flow about it ("Walk me through it") and, while a flow waits
     for an answer, a button to carry on with it.
     """
-    flow = kb.flow_starting_from(topic, council)
-    if flow is not None:
-        role = current_role(tracker)
-        step = flow_runner.start(kb, flow, role, council)
-        for reply in step.replies:
-            send(dispatcher, reply)
-        return [*_council_events(tracker, council), SlotSet("flow_state", step.state),
-                SlotSet("last_topic", topic), SlotSet("pending_topic", None),
-                *([SlotSet("role", role)] if role else [])]
-    reply = answers.compose_answer(kb, topic, council)
-    others = [t for t in search.index(kb).mentioned(latest_text(tracker)) if t != topic]
-    if others:  # a long or many-part message: offer what else it asked about first
-        reply.buttons = answers.topic_buttons(kb, others[:MAX_MENTIONED], council) + [
-            b for b in reply.buttons if b["payload"] not in
-            {answers.topic_payload(t) for t in others[:MAX_MENTIONED]}]
-    offered = kb.flow_offered_after(topic, council)
-    if offered is not None:
-        reply.buttons.append(flow_runner.start_button(kb, offered, council))
-    resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))
-    if resume is not None:
-        reply.buttons.insert(0, resume)
-    send(dispatcher, reply)
-    return [*_council_events(tracker, council), SlotSet("last_topic", topic),
-            SlotSet("pending_topic", None)]
+    role = current_role(tracker)
+    response = respond.topic_response(kb, topic, council, role=role, text=latest_text(tracker),
+                                      flow_state=tracker.get_slot("flow_state"))
+    for reply in response.replies:
+        send(dispatcher, reply)
+    events = [*_council_events(tracker, council), SlotSet("last_topic", topic),
+              SlotSet("pending_topic", None)]
+    if response.started_flow:
+        events += [SlotSet("flow_state", response.flow_state),
+                   *([SlotSet("role", role)] if role else [])]
+    return events
 
 
 class ActionAnswerTopic(KnowledgeAction):

@@ -110,14 +110,37 @@ def test_new_refuses_what_it_cannot_do_with_a_clear_message(pack: Pack, council,
 
 
 def test_preview_is_the_answer_a_person_gets(kb: KnowledgeBase, tmp_path) -> None:
-    reply = preview(kb, "sen_support", "havering")
+    replies = preview(kb, "sen_support", "havering")
     expected = answers.compose_answer(kb, "sen_support", "havering")
-    assert reply.text == expected.text
-    assert as_text(reply).startswith(expected.text)
-    page = as_html_page(reply)
+    assert [r.text for r in replies] == [expected.text]
+    assert as_text(replies).startswith(expected.text)
+    page = as_html_page(replies)
     assert (expected.custom or {})["html"] in page and "Where this comes from" in page
     with pytest.raises(ContentError, match="no topic 'nope'"):
         preview(kb, "nope", None)
+
+
+def test_preview_starts_the_flow_where_the_assistant_would(kb: KnowledgeBase) -> None:
+    # "what next?" starts the next-steps flow for a council with one: its first step (asking
+    # the person's role) is previewed, not the topic's text
+    assert kb.flow_starting_from("next_steps", "sefton") is not None
+    replies = preview(kb, "next_steps", "sefton")
+    assert replies[0].text == kb.phrases["flow_choose_role"]
+    assert all(b["payload"].startswith("/choose_role") for b in replies[0].buttons)
+    assert answers.compose_answer(kb, "next_steps", "sefton").text not in as_text(replies)
+    assert "<html" in as_html_page(replies)
+
+
+def test_preview_offers_the_flow_after_an_answer_as_the_assistant_does(
+        kb: KnowledgeBase) -> None:
+    offered = [(topic, council) for council in kb.councils for topic in kb.topic_ids()
+               if kb.flow_offered_after(topic, council) is not None
+               and kb.flow_starting_from(topic, council) is None]
+    assert offered, "no topic offers a flow after its answer"
+    for topic, council in offered:
+        flow = kb.flow_offered_after(topic, council)
+        payloads = [b["payload"] for b in preview(kb, topic, council)[-1].buttons]
+        assert f'/start_flow{{"flow": "{flow.id}"}}' in payloads, (topic, council)
 
 
 def test_check_reports_every_kind_of_mistake_in_a_broken_copy_at_once(pack: Pack, monkeypatch,

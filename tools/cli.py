@@ -178,10 +178,10 @@ def _new(args: argparse.Namespace) -> int:
 def _preview(args: argparse.Namespace) -> int:
     from tools.content import as_html_page, as_text, preview
 
-    reply = preview(load_knowledge(KNOWLEDGE_DIR), args.topic, args.council)
-    print(as_text(reply))
+    replies = preview(load_knowledge(KNOWLEDGE_DIR), args.topic, args.council)
+    print(as_text(replies))
     if args.html:
-        args.html.write_text(as_html_page(reply), encoding="utf-8")
+        args.html.write_text(as_html_page(replies), encoding="utf-8")
         print(f"\nHTML written to {args.html}")
     return 0
 

@@ -5,7 +5,7 @@ import datetime as dt
 from html import escape
 from pathlib import Path
 
-from actions import answers
+from actions import answers, respond
 from actions.errors import SendAssistantError
 from actions.knowledge import COMMON, ID_PATTERN, KnowledgeBase
 
@@ -57,35 +57,40 @@ TODO the answer, in plain English, saying only what the cited sections say.
     return path
 
 
-def preview(kb: KnowledgeBase, topic_id: str, council: str | None) -> answers.Reply:
-    """The reply a person would get to this topic from this council's page."""
+def preview(kb: KnowledgeBase, topic_id: str, council: str | None) -> list[answers.Reply]:
+    """The replies a person would get to this topic from this council's page: the same code
+    as the assistant's action (actions.respond), so an answer, or a flow's first step."""
     if topic_id not in kb.topics:
         raise ContentError(f"no topic {topic_id!r}; the topics are: "
                            f"{', '.join(kb.topic_ids())}")
     if council is not None and council not in kb.councils:
         raise ContentError(f"no council {council!r}; use one of: {', '.join(sorted(kb.councils))}")
-    reply = answers.compose_answer(kb, topic_id, council)
-    offered = kb.flow_offered_after(topic_id, council)
-    if offered is not None:
-        reply.buttons.append({"title": kb.phrases["flow_offer"].format(title=offered.title),
-                              "payload": f"/start_flow{{\"flow\": \"{offered.id}\"}}"})
-    return reply
+    return respond.topic_response(kb, topic_id, council).replies
 
 
-def as_text(reply: answers.Reply) -> str:
-    """The reply as a text channel shows it: the text, then its buttons."""
-    buttons = "".join(f"\n  [{b['title']}]" for b in reply.buttons)
-    return reply.text + ("\n\nButtons:" + buttons if buttons else "")
+def as_text(replies: list[answers.Reply]) -> str:
+    """The replies as a text channel shows them: each text, then its buttons."""
+    shown = []
+    for reply in replies:
+        buttons = "".join(f"\n  [{b['title']}]" for b in reply.buttons)
+        shown.append(reply.text + ("\n\nButtons:" + buttons if buttons else ""))
+    return "\n\n".join(shown)
 
 
-def as_html_page(reply: answers.Reply) -> str:
-    """The reply's HTML (as the widget renders it) in a page of its own, to open in a browser."""
-    custom = reply.custom or {}
-    sources = "".join(f"<li>{escape(s['document'])}: {escape(s['section'])}</li>"
-                      for s in custom.get("sources", []))
-    buttons = "".join(f"<li>{escape(b['title'])}</li>" for b in reply.buttons)
+def as_html_page(replies: list[answers.Reply]) -> str:
+    """The replies' HTML (as the widget renders them) in a page of their own, to open in a
+    browser: each reply's title, text, sources and buttons."""
+    title = next((str(r.custom["title"]) for r in replies if r.custom and r.custom.get("title")),
+                 "Preview")
+    body = ""
+    for reply in replies:
+        custom = reply.custom or {}
+        sources = "".join(f"<li>{escape(s['document'])}: {escape(s['section'])}</li>"
+                          for s in custom.get("sources", []))
+        buttons = "".join(f"<li>{escape(b['title'])}</li>" for b in reply.buttons)
+        body += (f"<h1>{escape(str(custom.get('title', '')))}</h1>"
+                 f"{custom.get('html') or '<p>' + escape(reply.text) + '</p>'}"
+                 + (f"<h2>Where this comes from</h2><ul>{sources}</ul>" if sources else "")
+                 + (f"<h2>Buttons</h2><ul>{buttons}</ul>" if buttons else ""))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(str(custom.get('title', 'Preview')))}</title></head><body>"
-            f"<h1>{escape(str(custom.get('title', '')))}</h1>{custom.get('html', '')}"
-            f"<h2>Where this comes from</h2><ul>{sources}</ul>"
-            f"<h2>Buttons</h2><ul>{buttons}</ul></body></html>\n")
+            f"<title>{escape(title)}</title></head><body>{body}</body></html>\n")
