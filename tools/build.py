@@ -31,6 +31,9 @@ COUNCIL_TEMPLATES = (
     "use {name}", "change to {name}", "switch to {name} please", "I'm from {name}",
     "our local authority is {name}", "my child goes to school in {name}",
     "show me {name}'s guidance", "I meant {name}",
+    # after an answer, asking for the same topic in another council's guidance
+    "what about in {name}?", "what about {name}", "and in {name}?", "how about {name}",
+    "what does {name} say", "same for {name} please",
 )
 """Ways people name their council; each council's names fill them to train `inform_council`."""
 

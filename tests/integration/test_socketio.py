@@ -72,3 +72,22 @@ def test_socketio_refuses_a_conversation_id_the_server_did_not_issue(
                         "sefton")
     assert [m["custom"]["topic"] for m in received if "custom" in m] == ["unknown_conversation"]
     assert "start a new one" in received[0]["text"]
+
+
+@pytest.mark.integration
+def test_the_council_the_person_chose_holds_on_socketio_too(assistant: Assistant) -> None:
+    # rasa-webchat sends the page's council as customData on every message; the person's own
+    # choice in the conversation outranks it from then on, until they change it
+    session = new_conversation(assistant.webhook)
+
+    def topic_and_council(text: str) -> tuple[str, str]:
+        received = exchange(assistant, session, text, "sefton", key="customData")
+        custom = next(m["custom"] for m in received if "custom" in m)
+        return custom["topic"], custom.get("local_authority")
+
+    assert topic_and_council("/sen_support") == ("sen_support", "sefton")
+    assert topic_and_council("what about in Havering?") == ("sen_support", "havering")
+    assert topic_and_council("/quality_first_teaching") == ("quality_first_teaching",
+                                                              "havering")
+    assert topic_and_council("/senco_role") == ("senco_role", "havering")
+    assert topic_and_council("what about in Sefton?") == ("senco_role", "sefton")

@@ -129,3 +129,22 @@ def test_a_many_part_message_answers_one_part_and_offers_the_others(
                                 "the SENCO do in school?", "sefton")
     assert custom_of(messages)["topic"] == "senco_role"
     assert messages[0]["buttons"][0]["payload"] == "/external_professionals"
+
+
+@pytest.mark.integration
+def test_the_council_the_person_chose_holds_over_the_pages_on_later_turns(
+        conversation: Conversation) -> None:
+    # The page (metadata) says Sefton on every turn; once the person says Havering, Havering
+    # holds for every later message until they change it again.
+    def topic_and_council(text: str) -> tuple[str, str]:
+        custom = custom_of(conversation.say(text, "sefton"))
+        return custom["topic"], custom.get("local_authority")
+
+    assert topic_and_council("what is sen support?") == ("sen_support", "sefton")
+    assert topic_and_council("what about in Havering?") == ("sen_support", "havering")
+    assert topic_and_council("tell me more") == ("sen_support", "havering")
+    assert topic_and_council("/quality_first_teaching") == ("quality_first_teaching",
+                                                              "havering")
+    assert topic_and_council("/senco_role") == ("senco_role", "havering")
+    assert topic_and_council("what about in Sefton?") == ("senco_role", "sefton")
+    assert topic_and_council("/sen_support") == ("sen_support", "sefton")
