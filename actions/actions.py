@@ -208,6 +208,13 @@ def family_members(kb: KnowledgeBase, topic: str) -> frozenset[str]:
     return frozenset(own | {f.id for f in kb.law_notes(topic)})
 
 
+def covered_by(kb: KnowledgeBase, topic: str) -> list[str]:
+    """The questions and aliases of a topic and the topics layered with it: the words it
+    answers about, which an out-of-scope subject's term does not turn away."""
+    family = [topic, *sorted(family_members(kb, topic))]
+    return [text for t in family for text in (*kb.questions(t), *kb.aliases(t))]
+
+
 def latest_text(tracker: Tracker) -> str:
     """What the person typed (already redacted and cut by the channel); "" for a button."""
     text = tracker.latest_message.get("text") or ""
@@ -320,13 +327,15 @@ class ActionAnswerTopic(KnowledgeAction):
             send(dispatcher, answers.menu(kb, tracker.get_slot("local_authority")))
             return []
         text = latest_text(tracker)
-        subject = kb.out_of_scope.subject_of(text)
-        if subject is not None:  # "can I appeal the EHCP?": SEND words, but not this guidance
-            return decline(kb, dispatcher, tracker, subject)
         confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 1)
         chosen = family_choice(kb, tracker.latest_message.get("intent_ranking") or [])
         if text and chosen is not None and chosen[1] > confidence:
             topic, confidence = chosen
+        # "is there school transport with an EHCP?": SEND words, but not this guidance, unless
+        # the topic it was taken for speaks of that term itself
+        subject = kb.out_of_scope.subject_of(text, covered_by(kb, topic))
+        if subject is not None:
+            return decline(kb, dispatcher, tracker, subject)
         judged = verdict(search.index(kb), topic, confidence, text, family_members(kb, topic),
                          kb.national_only(topic))
         if judged == DECLINE:

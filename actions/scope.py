@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +33,18 @@ class OutOfScope:
 
     subjects: tuple[Subject, ...]
 
-    def subject_of(self, text: str) -> str | None:
-        """The name of the first subject the text is about, if any."""
+    def subject_of(self, text: str, covered: Iterable[str] = ()) -> str | None:
+        """The name of the first subject the text is about, if any. A term that the `covered`
+        texts use too (the questions and aliases of the topic the message was taken for) does
+        not count: "help while we're on the waiting list" is a question the topic on getting
+        help without a diagnosis answers, though "waiting list" is a health services term."""
         folded = fold(text)
-        return next((s.name for s in self.subjects if s.pattern.search(folded)), None)
+        known = fold(" | ".join(covered))
+        for subject in self.subjects:
+            terms = {m.group(0) for m in subject.pattern.finditer(folded)}
+            if any(not re.search(rf"(?<!\w){re.escape(t)}(?!\w)", known) for t in terms):
+                return subject.name
+        return None
 
 
 def load_out_of_scope(root: Path, problems: list[Problem], where: str) -> OutOfScope | None:

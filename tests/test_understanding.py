@@ -95,6 +95,23 @@ def test_subjects_the_guidance_does_not_cover_are_recognised(kb: KnowledgeBase, 
     assert kb.out_of_scope.subject_of(text) == subject
 
 
+@pytest.mark.parametrize(("text", "topic", "subject"), [
+    # a term the chosen topic itself speaks of does not turn the question away...
+    ("we're on a 2 year waiting list for an ADHD assessment, can school help now",
+     "sen_support_without_diagnosis", None),
+    ("can a school exclude a child because of their disability", "equality_act_duties", None),
+    # ...but one it does not still does, whatever topic the words suggested
+    ("is there free school transport with an EHCP", "ehcp_what_it_can_do", "school transport"),
+    ("can I claim DLA if he has an EHCP", "ehcp_what_it_can_do", "benefits and allowances"),
+])
+def test_an_out_of_scope_term_the_chosen_topic_covers_is_not_declined(
+        kb: KnowledgeBase, text: str, topic: str, subject: str | None) -> None:
+    from actions.actions import covered_by
+
+    assert kb.out_of_scope.subject_of(text) is not None  # the term is there
+    assert kb.out_of_scope.subject_of(text, covered_by(kb, topic)) == subject
+
+
 def test_a_knowledge_folder_without_out_of_scope_subjects_still_loads(pack: Pack) -> None:
     (pack.root / "out_of_scope.yml").unlink()
     assert load_knowledge(pack.root).out_of_scope.subject_of("school transport") is None
