@@ -79,7 +79,8 @@ class Assessment:
     at_risk: tuple[str, ...] = ()
     """Who is at risk: `child`, `parent`, `other_child`."""
     cancelled: tuple[str, ...] = ()
-    """Ids of `not_crisis` entries or context rules (`past_resolved`) that cancelled a signal."""
+    """Ids of `not_crisis` entries or context rules (`past_resolved`, `no_harm`) that cancelled
+    a signal."""
     professional: bool = False
     """Whether the writer reads as a professional (role words, or the role metadata)."""
     spans: tuple[tuple[int, int], ...] = field(default=(), repr=False)
@@ -192,9 +193,17 @@ class Detector:
         doc, starts, sentence_of = self._doc(text)
         if not len(doc):
             return NONE
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for key, start, end in self._matches(self.context_matcher, doc, sentence_of):
+            spans.setdefault(key, []).append((start, end))
+        # "Still" in "her plan still lists it" says nothing about a harm: an ongoing word inside
+        # a `not_ongoing` phrase does not count.
+        exempt = spans.get("not_ongoing", [])
         context: dict[str, list[int]] = {}
-        for key, start, _end in self._matches(self.context_matcher, doc, sentence_of):
-            context.setdefault(key, []).append(sentence_of[start])
+        for key, found in spans.items():
+            for start, end in found:
+                if key != "ongoing" or not any(a < end and start < b for a, b in exempt):
+                    context.setdefault(key, []).append(sentence_of[start])
         cancelling = [(key, start, end) for key, start, end
                       in self._matches(self.cancel_matcher, doc, sentence_of)]
         fired: list[tuple[Signal, int, int]] = []
@@ -207,6 +216,23 @@ class Detector:
                 cancelled.append(hit)
                 continue
             fired.append((self.signals[key], start, end))
+        # "He threw a chair (nobody was hurt)", "...a box for 'risk of self-harm'. He has never
+        # done anything like that": words saying no harm was done, after a harm in the same
+        # sentence or in the next one, cancel it, unless either sentence says something is
+        # happening now. ("Nobody was hurt but he says he'll kill us": the threat comes after.)
+        now = set(context.get("ongoing", []))
+        denials = [(sentence_of[a], a, b) for a, b in spans.get("no_harm", [])]
+
+        def denied(start: int, end: int) -> bool:
+            told = sentence_of[start]
+            return any(said not in now and told not in now
+                       and (said == told + 1 or (said == told and b > start and a < end)
+                            or (said == told and a >= end))
+                       for said, a, b in denials)
+        kept = [(s, a, b) for s, a, b in fired if s.category == PROCEDURE or not denied(a, b)]
+        if len(kept) < len(fired):
+            cancelled.append("no_harm")
+        fired = kept
         professional = role == "professional" or "professional" in context
         if not fired:
             return Assessment(level=None, cancelled=tuple(dict.fromkeys(cancelled)),

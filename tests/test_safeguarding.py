@@ -82,6 +82,35 @@ def test_a_figure_of_speech_cancels_only_the_words_it_covers(kb: KnowledgeBase) 
 
 
 @pytest.mark.parametrize(("text", "level"), [
+    # "still" about a record or a feeling, even in the next sentence, is not a harm going on...
+    ("She self harmed a few years ago and is doing great now at college. Her plan still lists "
+     "it under SEMH. Can that be updated?", None),
+    ("He went missing at a fair in 2019 and was found safe in ten minutes, it still makes my "
+     "stomach flip. Can it go in his plan?", None),
+    # ...but "still" about the harm is
+    ("She self harmed a few years ago and is doing great now. She is still cutting sometimes "
+     "though.", "crisis"),
+])
+def test_a_record_or_a_feeling_that_is_still_there_is_not_a_harm_still_happening(
+        kb: KnowledgeBase, text, level) -> None:
+    assert kb.safeguarding.assess(text).level == level
+
+
+@pytest.mark.parametrize(("text", "level"), [
+    ("he threw a chair in class (nobody was hurt) and now they want a managed move", None),
+    ("The plan has a box for risk of self harm. He has never done anything like that.", None),
+    # a threat after the denial, or a harm happening now, still counts
+    ("nobody was hurt but he says he will kill us all tonight", "crisis"),
+    ("she cut her arms last night. Nobody at school knows, nobody was hurt there.", "crisis"),
+])
+def test_words_saying_no_harm_was_done_cancel_the_harm_before_them(kb: KnowledgeBase, text,
+                                                                    level) -> None:
+    assessment = kb.safeguarding.assess(text)
+    assert assessment.level == level
+    assert ("no_harm" in assessment.cancelled) == (level is None)
+
+
+@pytest.mark.parametrize(("text", "level"), [
     ("he self harmed two years ago but he's doing well now, does it count as evidence?", None),
     ("he self harmed two years ago and has started again this week", "crisis"),
     ("she took an overdose in 2022 but has been well since and was discharged from CAMHS", None),
