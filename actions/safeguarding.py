@@ -58,6 +58,8 @@ MIN_FUZZY_LENGTH = 5
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
+_QUOTED = re.compile(r"(?<![a-z0-9])['\"\u201c]([^'\"\u201d\n]{2,120}?)['\"\u201d](?![a-z0-9])")
+"""A quoted phrase (an apostrophe inside a word, "he's", opens none)."""
 _SHORT_FORMS = frozenset(("he", "she", "it", "that", "what", "who", "there", "here", "where",
                           "how", "let", "when", "why", "this", "everyone", "someone", "nobody",
                           "somebody", "everything", "something", "nothing"))
@@ -193,14 +195,14 @@ class Detector:
         doc, starts, sentence_of = self._doc(text)
         if not len(doc):
             return NONE
-        spans: dict[str, list[tuple[int, int]]] = {}
+        found_in: dict[str, list[tuple[int, int]]] = {}
         for key, start, end in self._matches(self.context_matcher, doc, sentence_of):
-            spans.setdefault(key, []).append((start, end))
+            found_in.setdefault(key, []).append((start, end))
         # "Still" in "her plan still lists it" says nothing about a harm: an ongoing word inside
         # a `not_ongoing` phrase does not count.
-        exempt = spans.get("not_ongoing", [])
+        exempt = found_in.get("not_ongoing", [])
         context: dict[str, list[int]] = {}
-        for key, found in spans.items():
+        for key, found in found_in.items():
             for start, end in found:
                 if key != "ongoing" or not any(a < end and start < b for a, b in exempt):
                     context.setdefault(key, []).append(sentence_of[start])
@@ -221,17 +223,32 @@ class Detector:
         # sentence or in the next one, cancel it, unless either sentence says something is
         # happening now. ("Nobody was hurt but he says he'll kill us": the threat comes after.)
         now = set(context.get("ongoing", []))
-        denials = [(sentence_of[a], a, b) for a, b in spans.get("no_harm", [])]
+        # "She's not suicidal", "nobody is abusing him": a harm's own words denied (`denied`)
+        # cancel only that harm, as "I found cuts. She's not suicidal" is still self-harm.
+        denials = [(sentence_of[a], a, b) for a, b in found_in.get("no_harm", [])]
+        negated = found_in.get("denied", [])
 
         def denied(start: int, end: int) -> bool:
             told = sentence_of[start]
-            return any(said not in now and told not in now
-                       and (said == told + 1 or (said == told and b > start and a < end)
-                            or (said == told and a >= end))
-                       for said, a, b in denials)
+            if told in now:
+                return False
+            return any(a < end and start < b for a, b in negated) or any(
+                said not in now and (said == told + 1 or (said == told and b > start))
+                for said, a, b in denials)
         kept = [(s, a, b) for s, a, b in fired if s.category == PROCEDURE or not denied(a, b)]
         if len(kept) < len(fired):
             cancelled.append("no_harm")
+        fired = kept
+        # "The form asks 'is there domestic abuse in the household?'", "what does 'at risk of
+        # exploitation' mean?": harm words quoted from a form or a report, in a sentence about
+        # the paperwork (`quoting`), are its wording, not a harm.
+        quotes = [m.span(1) for m in _QUOTED.finditer(fold(text))]
+        about_wording = set(context.get("quoting", []))
+        kept = [(s, a, b) for s, a, b in fired
+                if s.category == PROCEDURE or sentence_of[a] not in about_wording
+                or not any(q0 <= starts[a] and starts[b - 1] < q1 for q0, q1 in quotes)]
+        if len(kept) < len(fired):
+            cancelled.append("quoted_wording")
         fired = kept
         professional = role == "professional" or "professional" in context
         if not fired:

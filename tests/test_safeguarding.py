@@ -96,6 +96,28 @@ def test_a_record_or_a_feeling_that_is_still_there_is_not_a_harm_still_happening
     assert kb.safeguarding.assess(text).level == level
 
 
+@pytest.mark.parametrize(("text", "level", "why"), [
+    ("To be clear she's not suicidal, she's just very low about school. Can CAMHS see her?",
+     None, "no_harm"),
+    ("Nobody is abusing him, he just bruises from climbing. School keep asking.", None,
+     "no_harm"),
+    # a denied harm cancels only its own words: the cuts are still self-harm
+    ("I found fresh cuts on her arms. She says she's not suicidal.", "crisis", None),
+    ("The social care form asks 'is there domestic abuse in the household?'. Why?", None,
+     "quoted_wording"),
+    ("What does 'at risk of criminal exploitation' mean in an EP report?", None,
+     "quoted_wording"),
+    # quoted words that are not a form's wording are what someone said
+    ("She said 'I want to kill myself' at bedtime and won't talk to me", "crisis", None),
+])
+def test_a_denied_harm_or_a_forms_quoted_wording_is_not_a_crisis(kb: KnowledgeBase, text,
+                                                                  level, why) -> None:
+    assessment = kb.safeguarding.assess(text)
+    assert assessment.level == level
+    if why:
+        assert why in assessment.cancelled
+
+
 @pytest.mark.parametrize(("text", "level"), [
     ("he threw a chair in class (nobody was hurt) and now they want a managed move", None),
     ("The plan has a box for risk of self harm. He has never done anything like that.", None),
