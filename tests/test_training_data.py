@@ -51,13 +51,22 @@ SAFEGUARDING_SET = PROJECT_ROOT / "tests" / "eval" / "safeguarding.yaml"
 SAME_WORDS = 0.6
 """Share of shared content words (of both texts' words) at which a training example counts as
 a paraphrase of an evaluation message, once spelling is corrected."""
+SHORTEST_TIDY = 5
+"""The development and extended sets' short questions are mostly a topic's name ("who can request
+an EHC needs assessment": 4 content words, 3 of them the name), which any example naming the
+topic shares; for them the character check above finds copies, and the word check starts at 5
+content words. (Applying it from 4 words found 73 training examples sharing 60% of a dev or
+extended question's words; 58 that asked the same question (or, at 5 words, came close) were
+removed on 2026-11-30, and the development figure fell with them.)"""
 
 
-@pytest.mark.parametrize(("eval_set", "key"), [(SAFEGUARDING_SET, "messages"),
+@pytest.mark.parametrize(("eval_set", "key"), [(EVAL_SET, "questions"),
+                                               (EXTENDED_SET, "questions"),
+                                               (SAFEGUARDING_SET, "messages"),
                                                (REALISTIC_SET, "questions"),
                                                (NATIONAL_SET, "questions")],
-                         ids=["safeguarding", "realistic", "national"])
-def test_no_training_example_is_a_paraphrase_of_a_newer_evaluation_message(
+                         ids=["dev", "extended", "safeguarding", "realistic", "national"])
+def test_no_training_example_is_a_paraphrase_of_an_evaluation_message(
         kb: KnowledgeBase, eval_set, key) -> None:
     from actions.search import index, lemmas
 
@@ -67,9 +76,11 @@ def test_no_training_example_is_a_paraphrase_of_a_newer_evaluation_message(
         return frozenset(search.correct(w) for w in lemmas([text])[0])
 
     examples = [e for e in map(word_set, training_examples(kb)) if len(e) >= 3]
+    shortest = SHORTEST_TIDY if eval_set in (EVAL_SET, EXTENDED_SET) else 3
     close = []
     for item in yaml.safe_load(eval_set.read_text())[key]:
         words = word_set(item["q"])
-        if len(words) >= 3:
-            close += [item["id"] for e in examples if len(words & e) / len(words | e) >= SAME_WORDS]
+        if len(words) >= shortest:
+            close += [item.get("id", item["q"]) for e in examples
+                      if len(words & e) / len(words | e) >= SAME_WORDS]
     assert close == []
