@@ -127,10 +127,12 @@ def build_spacy_pipeline(kb: KnowledgeBase, out_dir: Path = SPACY_DIR) -> Path:
     and the knowledge's entity ruler; and the English word table (actions.search)."""
     import spacy
 
+    from actions.privacy import write_first_names
     from actions.search import english_words, index, write_english
     from bot.spelling import FACTORY
 
     write_english()  # the servers read English words from this, not the whole lookup table
+    write_first_names()  # and first names (actions.privacy) from this, not Faker's locales
 
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
