@@ -6,11 +6,13 @@ the assistant), a link with no address and a TODO left by `send-assistant new` (
 as warnings, example questions so alike
 across topics that the classifier will confuse them, answers too long to read in a chat, answers
 harder to read than reading grade 9 (Flesch-Kincaid) with no note saying why, national entries
-no file cites, and answers (or the law they describe) not reviewed for over a year.
+no file cites, abbreviations an answer uses before spelling them out, and answers (or the law
+they describe) not reviewed for over a year.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import textstat
@@ -31,6 +33,14 @@ REVIEW_EVERY = dt.timedelta(days=365)
 renewed."""
 MAX_GRADE = 9.0
 """The hardest reading grade (Flesch-Kincaid) an answer may have without a `reading_grade_note`."""
+
+WELL_KNOWN = frozenset(("UK", "GP", "NHS", "OK"))
+"""Abbreviations everyone knows, which need no spelling out."""
+_ABBREVIATION = re.compile(r"(?<![\w-])([A-Z]{2,}s?)(?![\w-])")
+_SPELT_OUT = re.compile(r"\(([A-Z]{2,}s?)\)|(?:called|known as) (?:the )?([A-Z]{2,}s?)\b"
+                        r"|\b([A-Z]{2,}s?)(?: \(| (?:still |now )?(?:means|stands for)\b)")
+"""Ways an answer spells an abbreviation out: "special educational needs coordinator
+(SENCO)", "often called the SEND Tribunal", "SENCO (the special...)", "SENCO still means"."""
 
 _markdown = MarkdownIt("commonmark")
 
@@ -96,6 +106,21 @@ def _uncited_sections(kb: KnowledgeBase) -> list[Finding]:
                     f"{section!r} of {doc.title!r} is cited by no national file",
                     "remove it from the index, or cite it where an answer relies on it")))
     return findings
+
+
+def unexplained_abbreviations(markdown: str) -> list[str]:
+    """Abbreviations an answer uses before spelling them out ("(SENCO)" after the words), in
+    the order first used; WELL_KNOWN ones need none. A bold term counts as its own heading."""
+    text = to_text(markdown)
+    spelt = {next(g for g in m.groups() if g): m.start()
+             for m in reversed(list(_SPELT_OUT.finditer(text)))}
+    first: dict[str, int] = {}
+    for match in _ABBREVIATION.finditer(text):
+        first.setdefault(match.group(1), match.start())
+    return [a for a, at in first.items() if a not in WELL_KNOWN
+            and a.rstrip("s") not in WELL_KNOWN
+            and not (spelt.get(a, len(text)) <= at + 1 or spelt.get(a.rstrip("s"), len(text))
+                     <= at + 1 or spelt.get(a, len(text)) == at)]
 
 
 def reading_grade(markdown: str) -> float:
@@ -164,6 +189,13 @@ def _file_findings(kb: KnowledgeBase, f: TopicFile, today: dt.date) -> list[Find
             _rel(kb, f), None, f"reads at grade {grade:.1f} (Flesch-Kincaid), harder than "
             f"grade {MAX_GRADE:g}", "use shorter sentences and everyday words, or say why not "
             "in `reading_grade_note`")))
+    unexplained = unexplained_abbreviations(f.body)
+    if unexplained:
+        findings.append(Finding(WARNING, Problem(
+            _rel(kb, f), None, f"uses {', '.join(unexplained)} before spelling "
+            f"{'it' if len(unexplained) == 1 else 'them'} out", "spell each out where the "
+            "answer first uses it, with the short form after in brackets: \"special educational "
+            "needs coordinator (SENCO)\"")))
     for number, text in enumerate(_lines(f), start=1):
         if "TODO" in text and not text.lstrip().startswith("#"):
             findings.append(Finding(ERROR, Problem(

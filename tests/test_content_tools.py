@@ -160,3 +160,22 @@ def test_check_reports_every_kind_of_mistake_in_a_broken_copy_at_once(pack: Pack
                      r"`questions`: 'what is extra help' is already a question of .*extra\.md",
                      r"toy_flow\.yaml.*nowhere"):
         assert re.search(expected, out), (expected, out)
+
+
+@pytest.mark.parametrize(("text", "unexplained"), [
+    ("Ask the special educational needs coordinator (SENCO). The SENCO knows.", []),
+    ("Ask the SENCO. The special educational needs coordinator (SENCO) knows.", ["SENCO"]),
+    ("An **EHC plan** is an education, health and care (EHC) plan.", ["EHC"]),
+    ("The tribunal, often called the SEND Tribunal, hears appeals. Ask your GP or the NHS.", []),
+    ("- **SENDIST** (the old tribunal's name) is gone.\n- SENCO still means the same.", []),
+])
+def test_check_finds_abbreviations_used_before_they_are_spelled_out(text, unexplained) -> None:
+    from actions.lint import unexplained_abbreviations
+
+    assert unexplained_abbreviations(text) == unexplained
+
+
+def test_check_warns_about_an_answer_that_uses_an_abbreviation_first(pack: Pack) -> None:
+    pack.edit("testshire/support.md", "\n---\n", "\n---\nAsk the SENCO first.\n\n")
+    found = [str(f) for f in lint(load_knowledge(pack.root))]
+    assert any("support.md" in f and "uses SENCO before spelling it out" in f for f in found)
