@@ -39,6 +39,7 @@ not to share names; docs/privacy.md says what is kept.
 """
 from __future__ import annotations
 
+import difflib
 import importlib
 import json
 import pkgutil
@@ -126,9 +127,12 @@ PERSON_WORDS = frozenset((
 """Words before a lower-case first name that show it is someone ("told oliver", "me and
 darren")."""
 
-_WORD = r"[A-Za-z]+(?:-[A-Za-z]+)*(?:['’](?!s\b)[A-Za-z]+)?"
+_UP = "A-ZÀ-ÖØ-Þ\u0100-\u017f"
+_LOW = "a-zß-öø-ÿ\u0100-\u017f"
+"""Capital and small letters, with the accented ones of European names ("Siobhán", "Łukasz")."""
+_WORD = rf"[{_UP}{_LOW}]+(?:-[{_UP}{_LOW}]+)*(?:['’](?!s\b)[{_UP}{_LOW}]+)?"
 """A word that may be a name: "jack", "Ava-Mae", "O'Brien" ("Jack's" is "Jack")."""
-_CAP = r"(?:O['’]|Mc|Mac)?[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*"
+_CAP = rf"(?:O['’]|Mc|Mac)?[{_UP}][{_LOW}]+(?:-[{_UP}]?[{_LOW}]+)*"
 """A capitalised word: "Oliver", "Ruby-Mai", "O'Neill", "McDonald"."""
 _FREE = r"(?<![\w\[\]'’@.-])"
 """Not inside another word, an email address or a label already put in."""
@@ -279,8 +283,9 @@ def _never_names() -> frozenset[str]:
 
 def _protected(word: str) -> bool:
     """A SEND term, council, month, day, family word or acronym: never a name."""
-    if len(word) > 1 and word.isupper():
-        return True
+    if len(word) > 1 and word.isupper():  # an acronym, unless a first name ("TUNDE")
+        return len(word) < 4 or not _first_name(word, EVERYDAY_LOG_PROB) or _fold(
+            word) in _never_names()
     never = _never_names()
     return _fold(word) in never or any(p in never for p in _parts(word))
 
@@ -351,6 +356,16 @@ def _school(match: re.Match[str]) -> str:
 
 
 _PREPOSITIONS = frozenset(("at", "in", "on", "to", "for", "with", "from", "into", "by"))
+
+
+def _school_before_lower_type(match: re.Match[str]) -> str:
+    """"at Brambles preschool", "Little Acorns nursery": capitalised names before a school word
+    in lower case; not "In primary", "Can college", "a Sefton primary", "Catholic primary"."""
+    words = match.group("names").split()
+    ordinary = any(_fold(w) in _NOT_NAMES or _protected(w) for w in words) or all(
+        _fold(w) in _GENERIC for w in words) or (
+        len(words) == 1 and _starts_sentence(match.string, match.start()))
+    return match.group(0) if ordinary else "[school name]"
 
 
 def _school_in_lower_case(match: re.Match[str]) -> str:
@@ -494,11 +509,19 @@ PATTERNS: tuple[tuple[str, re.Pattern[str], Replace], ...] = (
         rf"(?:\s+(?:{_SCHOOL_WORDS})(?:\s+(?:{_SCHOOL_WORDS}))*\b"
         rf"|(?:\s+(?:special|community|catholic|church|free|infant|junior|primary))+"
         rf"\s+(?:school|academy|primary)\b)"), _school),
+    # capitalised names, then a school word in lower case: "Little Acorns nursery", "Brambles
+    # preschool", "Parkside academy"
+    ("school name", re.compile(
+        rf"\b(?P<names>{_CAP}(?:\s+{_CAP}){{0,2}})\s+(?:nursery|pre-?school|academy|primary|"
+        rf"infants|juniors|college)\b"), _school_before_lower_type),
+    # a saint's name, with or without the apostrophe: "st cuthberts", "St Brigid's"
+    ("school name", re.compile(rf"\b(?i:st\.?|saint)\s+[{_UP}{_LOW}]+['’]?s\b"), None),
     # a church or saint's name is a school's or a church's: "Our Lady of Walsingham", "St Bede's"
     ("school name", re.compile(
         rf"\bOur Lady(?:\s+of)?(?:\s+{_CAP}){{1,2}}|\b(?:St\.?|Saint)\s+{_CAP}['’]s\b"), None),
     ("school name", re.compile(
-        r"\b(?:at|to|from|attends|attend|attending|into|joined|left|leaving|for)\s+"
+        r"\b(?:at|to|from|attends|attend|attending|into|joined|left|leaving|for|school,|"
+        r"school is|school's)\s+"
         r"(?P<school>(?P<names>(?:[a-z]+(?:['’]s)?\s+){1,3}?)"
         r"(?:academy|primary|infants?|juniors?|high|school|college|nursery)"
         r"(?:\s+(?:primary|school|academy|infants?|juniors?))*)\b"), _school_in_lower_case),
@@ -519,6 +542,13 @@ PATTERNS: tuple[tuple[str, re.Pattern[str], Replace], ...] = (
         rf"twins?|ds\d?|dd\d?|dh|eldest|youngest|husband|wife|partner|ex|dad|mum|mother|father|"
         rf"stepdad|stepmum|friend|ta|teacher|carer|key ?worker|social worker)"
         rf"|\b(?i:ds|dd)\d)\b\s*[,(]?\s*(?P<name>{_WORD})\b"), _introduced),
+    # introduced by the writer's relation to them: "parent of Maksym", "mum of Ellie",
+    # "supporting Siobhán", "daughter is Precious"
+    ("name", re.compile(
+        rf"\b(?i:(?:parent|mum|mam|mom|dad|mother|father|carer|guardian|grandparent|nan|nanna|"
+        rf"grandma|grandad|auntie|aunt|uncle|foster carer)\s+(?:to|of)|supporting|working with|"
+        rf"(?:daughter|son|child|nephew|niece|grandson|granddaughter|pupil)\s+is)\s+"
+        rf"(?P<name>{_WORD})\b"), _introduced),
     # named: "she's called Poppy", "a boy named Ibrahim", "my name's bex"; not "I called back"
     ("name", re.compile(
         rf"\b(?i:called|named|name is|name's|name’s|name was)\s*[,:]?\s*(?P<name>{_WORD})\b"),
@@ -540,11 +570,70 @@ PATTERNS: tuple[tuple[str, re.Pattern[str], Replace], ...] = (
 )
 
 
+def _beside_a_name(match: re.Match[str]) -> str:
+    """A word next to a name already found, that is a name too: "Wei [name]'s mum", "[name]
+    hassan (13)", "Mei [name] in Year 5"; not "[name] has", "Mrs [name]", "[name] and"."""
+    word = match.group("name")
+    if word.isupper() and len(word) >= 4 and _fold(word) not in _never_names():
+        word_as_written = word.title()  # "[name] OKAFOR": a surname in capitals
+        if _unknown(word_as_written) or _first_name(word_as_written, COMMON_LOG_PROB):
+            return match.group(0).replace(word, "[name]")
+    if _fold(word) in _NOT_NAMES or _protected(word) or _fold(word) in TITLES:
+        return match.group(0)
+    named = _first_name(word, COMMON_LOG_PROB) or _unknown(word) or (
+        word[0].isupper() and (_log_prob(word) or -99.0) < COMMON_LOG_PROB)
+    return match.group(0).replace(word, "[name]") if named else match.group(0)
+
+
+BESIDE_A_NAME = (re.compile(rf"{_FREE}(?P<name>{_CAP})(?=[ \t]+\[name\])"),
+                 re.compile(rf"\[name\][ \t]+(?P<name>{_WORD})(?![\w'’-])"))
+"""A first name before a surname found, and a surname after a first name found."""
+
+
+def _shouting(text: str) -> bool:
+    """Whether a message is written in capitals ("MY SON FINLEY HAS BEEN EXCLUDED")."""
+    words = re.findall(rf"[{_UP}{_LOW}]{{2,}}", text)
+    return len(words) >= 4 and sum(w.isupper() for w in words) >= 0.7 * len(words)
+
+
 def redact(text: str) -> tuple[str, list[str]]:
-    """The text with personal details replaced by labels, and the kinds that were found."""
+    """The text with personal details replaced by labels, and the kinds that were found. A
+    message in capitals is read in title case (so "FINLEY" reads as a name, not an acronym),
+    and the words left keep their capitals."""
+    if not _shouting(text):
+        return _redact(text)
+    original = re.split(r"(\s+)", text)
+    cased = "".join(_as_written(w) for w in original)
+    redacted, found = _redact(cased)
+    # back to the writer's capitals wherever the words are the same
+    titled = re.split(r"(\s+)", cased)
+    after = re.split(r"(\s+)", redacted)
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, titled, after,
+                                                      autojunk=False).get_opcodes():
+        out.extend(original[i1:i2] if op == "equal" else after[j1:j2])
+    return "".join(out), found
+
+
+def _as_written(word: str) -> str:
+    """A word of a message in capitals as it would be written in ordinary case: a SEND term or
+    council stays in capitals ("EHCP"), an everyday word goes to lower case ("HAS"), and the
+    rest, names most likely, get a capital ("FINLEY", "O'NEILL", "PARKSIDE")."""
+    bare = re.sub(rf"[^{_UP}{_LOW}'’-]", "", word)
+    if not bare or _fold(bare) in _never_names():
+        return word
+    if (_log_prob(bare) or -99.0) >= EVERYDAY_LOG_PROB or len(bare) == 1:
+        return word.lower() if len(bare) > 1 else word
+    return word.title()
+
+
+def _redact(text: str) -> tuple[str, list[str]]:
     found: list[str] = []
     for kind, pattern, replace in PATTERNS:
         text, count = pattern.subn(replace or f"[{kind}]", text)
         if count and kind not in found and f"[{kind}]" in text:
             found.append(kind)
+    for _ in range(2):  # "Ravinder Kaur Sandhu": each pass reaches one word further
+        for pattern in BESIDE_A_NAME:
+            text = pattern.sub(_beside_a_name, text)
     return re.sub(r"\[name\](?:\s+\[name\])+", "[name]", text), found  # "[name] [name]": one

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from actions.paths import PROJECT_ROOT
 from actions.privacy import redact
 from tools.privacy_eval import MAX_OTHER_WORDS_REMOVED, load_messages, measure, report
 
@@ -118,6 +119,15 @@ def test_every_labelled_detail_of_the_privacy_set_is_removed() -> None:
 def test_the_privacy_set_loses_few_other_words() -> None:
     figures = measure(load_messages())
     assert figures.other_words >= 1500
+    assert figures.share_removed <= MAX_OTHER_WORDS_REMOVED, report(figures, show_removed=True)
+
+
+def test_a_second_writers_set_does_not_get_worse() -> None:
+    # tests/eval/privacy_second.yaml: 174/214 caught when first measured, untouched; 200/214
+    # after the filter was made to generalise from it (see its header)
+    figures = measure(load_messages(PROJECT_ROOT / "tests" / "eval" / "privacy_second.yaml"))
+    assert figures.identifiers == 214
+    assert figures.caught >= 200, report(figures)
     assert figures.share_removed <= MAX_OTHER_WORDS_REMOVED, report(figures, show_removed=True)
 
 
