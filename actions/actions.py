@@ -463,14 +463,15 @@ class ActionSuggestTopics(KnowledgeAction):
             for reply in step.replies:
                 send(dispatcher, reply)
             return [SlotSet("flow_state", step.state)]
-        subject = kb.out_of_scope.subject_of(text)
+        # Unsure of any one topic, the NLU may still be sure of a local topic and the law
+        # under it together (family_choice).
+        chosen = family_choice(kb, tracker.latest_message.get("intent_ranking") or [])
+        subject = kb.out_of_scope.subject_of(
+            text, covered_by(kb, chosen[0]) if chosen is not None else ())
         if subject is not None:
             return decline(kb, dispatcher, tracker, subject)
         if search.index(kb).relevance(latest_text(tracker)) < MIN_RELEVANCE:
             return decline(kb, dispatcher, tracker, None)
-        # Unsure of any one topic, the NLU may still be sure of a local topic and the law
-        # under it together (family_choice).
-        chosen = family_choice(kb, tracker.latest_message.get("intent_ranking") or [])
         if chosen is not None:
             topic, sure = chosen
             index, kin = search.index(kb), family_members(kb, topic)

@@ -21,3 +21,15 @@ def test_the_shared_sets_scope_changes_are_applied_and_reported(tmp_path) -> Non
     appeal = next(q for q in shipped if q.text == "how do I appeal to the SEND tribunal")
     assert appeal.expect == ("refusal_and_appeals",)
     assert "scope changes applied:       1" in report([Result(appeal, "refusal_and_appeals")])
+
+
+def test_a_flow_a_topic_starts_for_the_council_counts_as_that_topic() -> None:
+    # Havering's "what next?" starts its own pathway, whose id is not the topic's
+    from tools.evaluate import Question, Result, flow_starts
+
+    assert flow_starts("havering") == {"havering_pathway": ("next_steps",)}
+    asked = Question(council="havering", text="what next?", expect=("next_steps",))
+    assert Result(asked, "havering_pathway").correct
+    assert not Result(asked, "sen_support").correct
+    # another council's flow is not the answer
+    assert not Result(Question("sefton", "x", ("sen_support",)), "havering_pathway").correct

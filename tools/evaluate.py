@@ -12,6 +12,7 @@ import urllib.request
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,14 +57,28 @@ class Result:
 
     @property
     def correct(self) -> bool:
-        """Whether that topic is one the question accepts."""
-        return self.topic in self.question.expect
+        """Whether that topic is one the question accepts, or the decision flow that one of
+        them starts for the question's council (Havering's "what next?" is its pathway)."""
+        return self.topic in self.question.expect or bool(
+            set(flow_starts(self.question.council).get(self.topic or "", ()))
+            & set(self.question.expect))
 
     @property
     def confidently_wrong(self) -> bool:
         """Whether it answered a topic the question does not accept (rather than declining,
         offering choices, or answering right)."""
         return not self.correct and self.topic not in (*UNSURE_REPLIES, None)
+
+
+@lru_cache(maxsize=8)
+def flow_starts(council: str) -> dict[str, tuple[str, ...]]:
+    """Each decision flow a question may start for this council, with the topics it starts
+    from (the shipped knowledge's `starts_from`)."""
+    from actions.knowledge import load_knowledge
+    from actions.paths import KNOWLEDGE_DIR
+
+    kb = load_knowledge(KNOWLEDGE_DIR)
+    return {flow.id: tuple(flow.starts_from) for flow in kb.flows.get(council, {}).values()}
 
 
 SCOPE_CHANGES = Path(__file__).resolve().parent.parent / "tests" / "eval" / "scope_changes.yaml"
