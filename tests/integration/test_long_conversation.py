@@ -13,7 +13,7 @@ from tests.integration.conftest import Conversation, custom_of
 from tests.integration.test_flows_rest import STRUGGLING, answer_buttons, flow_messages
 from tools.servers import Assistant
 
-UNSURE = "sen support and ehcp difference"
+UNSURE = "difference between the register and a plan"
 
 
 def stored(assistant: Assistant, sender: str) -> list[dict[str, object]]:

@@ -14,7 +14,7 @@ from tools.report import TopicCount, add_arguments, load_events, run, summarise
 from tools.servers import Assistant
 
 DECLINED = "can I claim DLA for my son"
-EHCP_OR_SEN = "sen support and ehcp difference"
+EHCP_OR_SEN = "difference between the register and a plan"
 
 
 @pytest.mark.integration

@@ -51,7 +51,7 @@ def test_everyday_questions_are_declined_not_guessed(kb: KnowledgeBase, assistan
 @pytest.mark.integration
 def test_an_unsure_question_gets_did_you_mean_and_is_recorded_for_the_content_team(
         assistant: Assistant, conversation: Conversation) -> None:
-    text = "sen support and ehcp difference"
+    text = "difference between the register and a plan"
     messages = conversation.say(text, "sefton")
     custom = custom_of(messages)
     assert custom["topic"] == "suggestions"
@@ -127,8 +127,12 @@ def test_a_many_part_message_answers_one_part_and_offers_the_others(
         conversation: Conversation) -> None:
     messages = conversation.say("We think our son needs an educational psychologist. What does "
                                 "the SENCO do in school?", "sefton")
-    assert custom_of(messages)["topic"] == "senco_role"
-    assert messages[0]["buttons"][0]["payload"] == "/external_professionals"
+    # one part is answered (the story's weighs as much as the question's: reading the question
+    # alone lost more realistic questions than it won) and the other is the first button
+    parts = {"senco_role", "external_professionals"}
+    answered = custom_of(messages)["topic"]
+    assert answered in parts
+    assert messages[0]["buttons"][0]["payload"] == f"/{(parts - {answered}).pop()}"
 
 
 @pytest.mark.integration
