@@ -151,6 +151,17 @@ def test_an_unsure_guess_the_words_also_put_first_is_answered(kb) -> None:
     assert messages[0]["custom"]["topic"] == "sen_support"  # 0.3, and the best word match
 
 
+def test_two_topics_nearly_tied_get_did_you_mean_even_when_the_words_pick_one(kb) -> None:
+    tied = [{"name": "nlu_fallback", "confidence": 0.35}, {"name": "sen_support",
+                                                           "confidence": 0.4},
+            {"name": "stages_of_support", "confidence": 0.38}]
+    messages, _ = run(acts.ActionSuggestTopics(), make_tracker(
+        "nlu_fallback", ranking=tied, metadata={"local_authority": "sefton"},
+        text="is he on the sen register or not"))
+    assert messages[0]["custom"]["topic"] == "suggestions"
+    assert messages[0]["custom"]["suggested"][:2] == ["sen_support", "stages_of_support"]
+
+
 def test_word_matches_can_outrank_a_weak_nlu_guess(kb) -> None:
     messages, _ = run(acts.ActionSuggestTopics(), make_tracker(
         "nlu_fallback", ranking=UNSURE_RANKING, metadata={"local_authority": "sefton"},

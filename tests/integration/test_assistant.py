@@ -11,21 +11,20 @@ from tests.test_training_data import EVAL_SET, EXTENDED_SET
 from tools.evaluate import accuracy, confident_wrong_rate, evaluate, load_questions, report
 from tools.servers import Assistant
 
-MIN_ACCURACY = 0.90
-MAX_WRONG_TOPIC = 0.03
-"""On the development questions (issue 4): in-scope top-1 accuracy at least 90%, every
-out-of-scope question declined, and at most 3% answered with a wrong topic."""
-EXTENDED_MIN_ACCURACY = 0.65
-EXTENDED_MIN_DECLINED = 0.75
-EXTENDED_MAX_WRONG_TOPIC = 0.08
-"""Looser bars on our own harder set (misspelt, terse, long), to catch regressions. Lowered on
-2026-11-29 from 75%, 85% and 5% when the national layer's 22 law topics joined the 21 local
-ones: measured then, on a fresh clone, at 69.9%, 81.8% and 6.3% (from 76.5%, 92.6% and 4.2%),
-with a few questions' margin. Of the 6 wrong answers, 3 were wrong before; 2 are local
-questions now answered from the law ("a SEND information report", "reviews of a support
-plan") and one asks when to apply for a reception place (admissions), answered with phase
-transfers. Issue 17's calibrated decision must win these back; raise the bars again as it
-does."""
+MIN_ACCURACY = 0.94
+MAX_WRONG_TOPIC = 0.011
+"""On the development questions: in-scope top-1 accuracy at least 94%, every out-of-scope
+question declined, and at most 1.1% answered with a wrong topic (issues 13, 14 and 16). Issue 4
+asked for 90% and 3%; these were lowered to that while the national layer's topics were new,
+and raised again on 2026-11-30 when the realistic training questions and the re-chosen
+thresholds brought the figures back (94.3% and 1.1%, with no question of margin)."""
+EXTENDED_MIN_ACCURACY = 0.75
+EXTENDED_MIN_DECLINED = 0.85
+EXTENDED_MAX_WRONG_TOPIC = 0.05
+"""Looser bars on our own harder set (misspelt, terse, long), to catch regressions: 75%, 85%
+and 5%. They were lowered to 65%, 75% and 8% on 2026-11-29 when the national layer's 22 law
+topics joined the local ones, and restored on 2026-11-30 (measured on a fresh clone at 76.7%,
+86.4% and 1.1%)."""
 
 
 def expected_owner(kb: KnowledgeBase, topic: str, council: str) -> str:
