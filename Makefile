@@ -47,7 +47,7 @@ lock: ## re-resolve the dependencies and rewrite requirements.lock
 clean: ## remove the environment, build output, models and local conversations
 	rm -rf $(VENV) build models var results node_modules test-artifacts reports
 
-browser: node_modules/.installed ## Debian's chromium and axe-core, for the widget's browser tests
+browser: node_modules/.installed ## Debian's chromium, axe-core and rasa-webchat, for the browser tests
 	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the browser tests..."; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium \
 	    || { apt-get update -q && apt-get install -y -q chromium; }; \

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels import rest as rasa_rest
 from rasa.core.channels import socketio as rasa_socketio
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -80,7 +81,8 @@ def redacting(on_new_message: Callable[[UserMessage], Awaitable[Any]]
     """Wrap Rasa's message handler so personal details are replaced, and very long messages
     cut, before the message is parsed, stored or logged. `metadata.redacted` lists the kinds
     of detail replaced; `metadata.truncated` marks a cut message. If the conversation cannot
-    be read or saved, the person is asked to try again shortly."""
+    be read or saved, the person is asked to try again shortly (on REST, instead of any reply
+    gathered before the failure: the message was not saved)."""
     async def handler(message: UserMessage) -> Any:
         key = conversations.secret()
         if key and not conversations.is_issued(key, message.sender_id or ""):
@@ -102,6 +104,9 @@ def redacting(on_new_message: Callable[[UserMessage], Awaitable[Any]]
         except ConversationStoreUnavailable:
             log.error("The conversation store is unavailable; the person was asked to try again "
                       "shortly and the message was not handled.")
+            if isinstance(message.output_channel, CollectingOutputChannel):
+                # Not saved, so not answered: no reply gathered before the failure goes out.
+                message.output_channel.messages.clear()
             line = signpost_line(text)  # a crisis still gets the signpost first
             if line:
                 await message.output_channel.send_response(message.sender_id, {"text": line})
@@ -136,15 +141,45 @@ message's metadata when it has none, so the council the page sets is kept."""
 
 class SocketIOInput(rasa_socketio.SocketIOInput):
     """Rasa's socket.io input, answering through WholeMessageSocketIOOutput, and reading the
-    standard web client's `customData` as metadata."""
+    standard web client's `customData` as metadata.
+
+    With a conversation secret set, a `session_request` without an id this server issued
+    (rasa-webchat sends none, or the one it stored) is confirmed with a newly issued id, as
+    `POST /webhooks/conversation/new` would give; Rasa would confirm a random id that every
+    message would then be refused for."""
 
     def blueprint(self, on_new_message: Any) -> Any:
         rasa_socketio.SocketIOOutput = WholeMessageSocketIOOutput  # type: ignore[misc]
         webhook = super().blueprint(redacting(on_new_message))
         sio, namespace = self.sio, self.namespace or "/"
         handle = sio.handlers[namespace][self.user_message_evt]  # type: ignore[union-attr]
+        confirm = sio.handlers[namespace]["session_request"]  # type: ignore[union-attr]
+
+        async def session_request_with_issued_id(sid: str, data: Any) -> Any:
+            key = conversations.secret()
+            if key:
+                data = dict(data) if isinstance(data, dict) else {}
+                requested = data.get("session_id")
+                if not (isinstance(requested, str) and conversations.is_issued(key, requested)):
+                    data["session_id"] = conversations.issue(key)
+            return await confirm(sid, data)
+
+        sio.on("session_request", session_request_with_issued_id,  # type: ignore[union-attr]
+               namespace=self.namespace)
 
         async def handle_with_custom_data(sid: str, data: Any) -> Any:
+            key = conversations.secret()
+            session = data.get("session_id") if isinstance(data, dict) else None
+            if key and not (isinstance(session, str) and conversations.is_issued(key, session)):
+                # Refused to this socket itself: it may not be in that conversation's room
+                # (its session_request was confirmed with an issued id instead).
+                log.warning("A message with a conversation id this server did not issue was "
+                            "refused.")
+                await sio.emit(self.bot_message_evt,  # type: ignore[union-attr]
+                               {"text": UNKNOWN_CONVERSATION_TEXT,
+                                "custom": {"topic": "unknown_conversation"}},
+                               room=sid, namespace=self.namespace)
+                return None
             if (isinstance(data, dict) and not data.get(self.metadata_key)
                     and isinstance(data.get(CUSTOM_DATA), dict)):
                 data = {**data, self.metadata_key: data[CUSTOM_DATA]}
@@ -152,7 +187,47 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
 
         sio.on(self.user_message_evt, handle_with_custom_data,  # type: ignore[union-attr]
                namespace=self.namespace)
+        # Rasa turns socket.io's origin check off, so a page on any site could open a
+        # websocket (browsers apply no CORS to websockets): a connection from a page is taken
+        # only from the assistant's own pages and SEND_ALLOWED_ORIGINS, as on the REST channel.
+        # (Checked here rather than by engineio's own setting, whose CORS headers would
+        # repeat the ones Rasa's --cors already adds.)
+        connect = sio.handlers[namespace]["connect"]  # type: ignore[union-attr]
+
+        async def connect_from_allowed_origins(sid: str, environ: dict[str, Any],
+                                               auth: Any = None) -> Any:
+            if not allowed_origin(environ.get("HTTP_ORIGIN"), environ):
+                log.warning("A socket.io connection from a page on an origin not in "
+                            "%s was refused.", ALLOWED_ORIGINS_ENV)
+                return False
+            return await connect(sid, environ, auth)
+
+        sio.on("connect", connect_from_allowed_origins,  # type: ignore[union-attr]
+               namespace=self.namespace)
         return webhook
+
+
+ALLOWED_ORIGINS_ENV = "SEND_ALLOWED_ORIGINS"
+"""The web origins (space- or comma-separated) whose pages may call the assistant."""
+
+
+def parse_origins(value: str) -> list[str]:
+    """The origins of a SEND_ALLOWED_ORIGINS value, without trailing slashes."""
+    return [o.strip().rstrip("/") for o in value.replace(",", " ").split() if o.strip()]
+
+
+def allowed_origin(origin: str | None, environ: dict[str, Any]) -> bool:
+    """Whether socket.io takes a connection from a page at `origin`: the assistant's own
+    address (its demo page), or one of SEND_ALLOWED_ORIGINS; a client that is not a browser
+    sends no origin and is let through (its requests are not a page's)."""
+    if not origin:
+        return True
+    host = environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST") or ""
+    scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme") or "http"
+    own = {f"{s.split(',')[0].strip()}://{host.split(',')[0].strip()}" for s in (scheme, "http",
+                                                                                 "https")}
+    return origin.rstrip("/") in own | set(parse_origins(os.environ.get(ALLOWED_ORIGINS_ENV,
+                                                                        "")))
 
 
 SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
@@ -180,7 +255,41 @@ def rest_body_problem(body: bytes) -> str | None:
         return "`message` must be text"
     if not isinstance(data.get("metadata", {}), dict | None):
         return "`metadata` must be an object"
+    message_id = data.get("message_id")
+    if message_id is not None and not (isinstance(message_id, str) and SENDER.match(message_id)):
+        return ("`message_id` must be an id: letters, digits and _ . : -, at most 128 "
+                "characters")
     return None
+
+
+MESSAGE_ID = "message_id"
+"""Where the REST channel passes a message's id from the request to the message (metadata)."""
+REQUEST_ID_HEADER = "X-Request-Id"
+"""The id nginx gives each request (`$request_id`, deploy/nginx.conf), the same for its retry on
+another Rasa process."""
+
+
+def message_id_of(request: Request) -> str | None:
+    """A REST message's id: the client's `message_id` if it sent one (the same when it sends the
+    message again), else nginx's X-Request-Id; None without a well-formed one (Rasa then makes a
+    random id). bot/server.py skips a message whose id the conversation already holds."""
+    for candidate in (request.json.get(MESSAGE_ID), request.headers.get(REQUEST_ID_HEADER)):
+        if isinstance(candidate, str) and SENDER.match(candidate):
+            return candidate
+    return None
+
+
+def with_message_id(on_new_message: Callable[[UserMessage], Awaitable[Any]]
+                    ) -> Callable[[UserMessage], Awaitable[Any]]:
+    """Wrap Rasa's message handler so the id RestInput.get_metadata passed in the metadata
+    becomes the message's own id (stored with it), and leaves the metadata."""
+    async def handler(message: UserMessage) -> Any:
+        if isinstance(message.metadata, dict):
+            message_id = message.metadata.pop(MESSAGE_ID, None)
+            if isinstance(message_id, str) and SENDER.match(message_id):
+                message.message_id = message_id
+        return await on_new_message(message)
+    return handler
 
 
 class WholeMessageCollectingOutputChannel(rasa_rest.CollectingOutputChannel):
@@ -191,11 +300,19 @@ class WholeMessageCollectingOutputChannel(rasa_rest.CollectingOutputChannel):
 
 
 class RestInput(rasa_rest.RestInput):
-    """Rasa's REST input, answering through WholeMessageCollectingOutputChannel."""
+    """Rasa's REST input, answering through WholeMessageCollectingOutputChannel, and giving each
+    message the id the request carries (`message_id_of`)."""
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        metadata = super().get_metadata(request)
+        message_id = message_id_of(request)
+        if message_id is None:
+            return metadata
+        return {**(metadata or {}), MESSAGE_ID: message_id}
 
     def blueprint(self, on_new_message: Any) -> Any:
         rasa_rest.CollectingOutputChannel = WholeMessageCollectingOutputChannel  # type: ignore[misc]
-        webhook = super().blueprint(redacting(on_new_message))
+        webhook = super().blueprint(redacting(with_message_id(on_new_message)))
 
         @webhook.on_request
         async def refuse_bad_bodies(request: Request) -> HTTPResponse | None:

@@ -33,9 +33,27 @@ logs it and carries on in memory: a read gives a new, empty conversation and a s
 the error reaches the channel (bot/channels.py), which tells the person to try again shortly and
 handles nothing; and SQL connections are checked before use (`pool_pre_ping`), so after a
 database restart the next message reconnects instead of failing.
+
+The seventh bounds every wait, so a person gets an answer or the "try again shortly" reply
+within about 10 seconds, never silence or a hang. Most limits are configuration (endpoints.yml
+as tools/stack.py writes it: the database's connect and statement timeouts, Redis's socket
+timeout; `TICKET_LOCK_LIFETIME`; nginx's timeouts in deploy/nginx.conf). The code adds what
+Rasa 3.6 cannot be configured to do: a wait for a free SQL connection of POOL_TIMEOUT_S; a call
+to the action server of at most its endpoint's `timeout` (Rasa's is fixed at 5 minutes); and
+MESSAGE_DEADLINE_S for the whole message, the wait for the conversation's lock included (Rasa
+waits for the lock until the holder's ticket expires, however long). A message past its
+deadline, or whose lock store fails, is not handled or saved, and the person is asked to try
+again shortly (bot/channels.py).
+
+The eighth stores a message once. nginx passes a message on to the other Rasa process when the
+first fails part-way, and the first may have stored it already. Each REST message carries an id
+(the client's `message_id`, or the X-Request-Id nginx gives both attempts; bot/channels.py); a
+message whose id the conversation already holds is not handled again: the person gets the
+replies it had the first time, and nothing is stored.
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import sys
@@ -51,7 +69,9 @@ from rasa.core.actions.action import (
     ActionSessionStart,
     RemoteAction,
 )
-from rasa.core.channels.channel import OutputChannel
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
+from rasa.core.lock_store import LockError
 from rasa.core.nlg import NaturalLanguageGenerator
 from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
@@ -59,6 +79,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
+from redis.exceptions import RedisError
 
 from bot.channels import ConversationStoreUnavailable
 
@@ -147,16 +168,29 @@ def carried_over(tracker: DialogueStateTracker) -> list[SlotSet]:
 UNAVAILABLE_RESPONSE = "utter_try_again_shortly"
 """The domain response sent when the action server cannot answer."""
 
+ACTION_TIMEOUT_S = 5.0
+"""Seconds to wait for the action server to run an action, unless the `action_endpoint` in
+endpoints.yml gives its own `timeout` (Rasa 3.6 waits 5 minutes)."""
+
 _rasa_remote_run = RemoteAction.run
+
+
+def action_timeout(action: RemoteAction) -> float:
+    """The action endpoint's `timeout` from endpoints.yml, or ACTION_TIMEOUT_S."""
+    endpoint = action.action_endpoint
+    configured = endpoint.kwargs.get("timeout") if endpoint is not None else None
+    return float(configured) if configured else ACTION_TIMEOUT_S
 
 
 async def run_or_apologise(self: RemoteAction, output_channel: OutputChannel,
                            nlg: NaturalLanguageGenerator, tracker: DialogueStateTracker,
                            domain: Domain) -> list[Event]:
     """Rasa's RemoteAction.run; if the action server is unreachable or fails, the
-    UNAVAILABLE_RESPONSE instead of nothing. (A rejection is Rasa's to handle, as before.)"""
+    UNAVAILABLE_RESPONSE instead of nothing; one that takes longer than `action_timeout` has
+    failed. (A rejection is Rasa's to handle, as before.)"""
     try:
-        return await _rasa_remote_run(self, output_channel, nlg, tracker, domain)
+        return await asyncio.wait_for(_rasa_remote_run(self, output_channel, nlg, tracker, domain),
+                                      action_timeout(self))
     except ActionExecutionRejection:
         raise
     except Exception as err:  # Rasa would log it and send nothing
@@ -184,10 +218,21 @@ def safeguarding_signpost() -> str | None:
 
 _rasa_engine_kwargs = tracker_store.create_engine_kwargs
 
+POOL_TIMEOUT_S = 2
+"""Seconds to wait for a free connection of the SQL pool (SQLAlchemy waits 30). Rasa's tracker
+store runs its queries in the server's one thread, so a wait for a connection blocks every
+conversation of the process; a full pool fails fast, and the person is asked to try again.
+Connecting and each query have their own limits in endpoints.yml (`connect_timeout`,
+`statement_timeout`)."""
+
 
 def engine_kwargs(url: Any) -> dict[str, Any]:
-    """Rasa's SQLAlchemy engine settings, with connections checked before use."""
-    return {**_rasa_engine_kwargs(url), "pool_pre_ping": True}
+    """Rasa's SQLAlchemy engine settings, with connections checked before use and, where there
+    is a pool (PostgreSQL), a limit on the wait for one."""
+    kwargs = {**_rasa_engine_kwargs(url), "pool_pre_ping": True}
+    if "pool_size" in kwargs:  # Rasa sizes the pool for PostgreSQL only
+        kwargs["pool_timeout"] = POOL_TIMEOUT_S
+    return kwargs
 
 
 async def retrieve_or_raise(self: tracker_store.FailSafeTrackerStore,
@@ -210,6 +255,99 @@ async def save_or_raise(self: tracker_store.FailSafeTrackerStore,
         raise ConversationStoreUnavailable from err
 
 
+MESSAGE_DEADLINE_S = 7.0
+"""Seconds a message may take from the wait for its conversation's lock to its reply. nginx
+waits a little longer (`proxy_read_timeout 9s`, deploy/nginx.conf) for a process that does not
+answer at all."""
+
+
+class MessageNotHandledInTime(ConversationStoreUnavailable):
+    """A message was not handled within MESSAGE_DEADLINE_S, or the lock store failed: nothing of
+    it was saved, and the channel asks the person to try again shortly."""
+
+
+_rasa_agent_handle_message = Agent.handle_message
+
+
+async def handle_message_in_time(self: Agent, message: UserMessage
+                                 ) -> list[dict[str, Any]] | None:
+    """Agent.handle_message (wait for the conversation's lock, then handle the message) within
+    MESSAGE_DEADLINE_S. Past it the handling is cancelled where it waits (the lock, the action
+    server): Rasa saves a conversation once, at the end, so nothing of the message is saved,
+    and its ticket is given back to the lock store."""
+    try:
+        return await asyncio.wait_for(_rasa_agent_handle_message(self, message),
+                                      MESSAGE_DEADLINE_S)
+    except asyncio.TimeoutError as err:
+        log.error("A message was not handled within %s s; the person was asked to try again "
+                  "shortly.", MESSAGE_DEADLINE_S)
+        raise MessageNotHandledInTime from err
+    except (LockError, RedisError) as err:
+        log.error("The lock store failed: %s", type(err).__name__)
+        raise MessageNotHandledInTime from err
+
+
+class AlreadyHandled(Exception):
+    """The conversation already holds this message (by its id); `replies` are what it got."""
+
+    def __init__(self, replies: list[dict[str, Any]]) -> None:
+        super().__init__("message already handled")
+        self.replies = replies
+
+
+def earlier_replies(tracker: DialogueStateTracker, message_id: str
+                    ) -> list[dict[str, Any]] | None:
+    """The replies the conversation holds to its message with this id, or None if it holds no
+    such message (the current session is read: a retry follows its first attempt at once)."""
+    events = list(tracker.events)
+    found = [n for n, event in enumerate(events)
+             if isinstance(event, UserUttered) and event.message_id == message_id]
+    if not found:
+        return None
+    replies = []
+    for event in events[found[0] + 1:]:
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered):
+            replies.append(event.message())
+    return replies
+
+
+_rasa_handle_message_with_tracker = MessageProcessor._handle_message_with_tracker
+
+
+async def handle_message_with_tracker_once(self: MessageProcessor, message: UserMessage,
+                                           tracker: DialogueStateTracker) -> None:
+    """MessageProcessor._handle_message_with_tracker (parse the message and add it to the
+    conversation), unless the conversation already holds a message with its id: then
+    AlreadyHandled, before anything is added."""
+    replies = earlier_replies(tracker, message.message_id)
+    if replies is not None:
+        raise AlreadyHandled(replies)
+    await _rasa_handle_message_with_tracker(self, message, tracker)
+
+
+_rasa_processor_handle_message = MessageProcessor.handle_message
+
+
+async def handle_message_once(self: MessageProcessor, message: UserMessage
+                              ) -> list[dict[str, Any]] | None:
+    """MessageProcessor.handle_message; a message the conversation already holds is answered
+    with the replies it had, and nothing is saved (the conversation is saved only at the end)."""
+    try:
+        return await _rasa_processor_handle_message(self, message)
+    except AlreadyHandled as handled:
+        log.info("A message the conversation already holds (a retry) was answered again and not "
+                 "stored twice.")
+        if isinstance(message.output_channel, CollectingOutputChannel):
+            message.output_channel.messages.clear()  # e.g. from a session start, not saved
+        for reply in handled.replies:
+            await message.output_channel.send_response(message.sender_id, reply)
+        if isinstance(message.output_channel, CollectingOutputChannel):
+            return message.output_channel.messages
+        return None
+
+
 def install() -> None:
     """Apply the changes to the Rasa classes in this process."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
@@ -221,6 +359,10 @@ def install() -> None:
     tracker_store.create_engine_kwargs = engine_kwargs
     tracker_store.FailSafeTrackerStore.retrieve = retrieve_or_raise  # type: ignore[method-assign]
     tracker_store.FailSafeTrackerStore.save = save_or_raise  # type: ignore[method-assign]
+    Agent.handle_message = handle_message_in_time  # type: ignore[method-assign]
+    MessageProcessor._handle_message_with_tracker = (  # type: ignore[method-assign]
+        handle_message_with_tracker_once)
+    MessageProcessor.handle_message = handle_message_once  # type: ignore[method-assign]
 
 
 def main() -> None:

@@ -7,12 +7,14 @@ from typing import Any
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import ActionSessionStart, RemoteAction
+from rasa.core.agent import Agent
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core import events
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.slots import AnySlot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
 
 from bot import server
 
@@ -95,6 +97,10 @@ def test_install_replaces_both(monkeypatch: pytest.MonkeyPatch) -> None:
                         MessageProcessor._has_session_expired)
     monkeypatch.setattr(ActionSessionStart, "_slot_set_events_from_tracker",
                         ActionSessionStart._slot_set_events_from_tracker)
+    monkeypatch.setattr(Agent, "handle_message", Agent.handle_message)
+    monkeypatch.setattr(MessageProcessor, "handle_message", MessageProcessor.handle_message)
+    monkeypatch.setattr(MessageProcessor, "_handle_message_with_tracker",
+                        MessageProcessor._handle_message_with_tracker)
     server.install()
     assert RemoteAction._validate_action_result is server.validate_action_result
     assert events.Event.resolve_by_type is server.resolve_event_type
@@ -153,3 +159,30 @@ def test_a_new_session_carries_each_slot_once_but_not_the_records() -> None:
         slots=slots)
     assert server.carried_over(tracker) == [events.SlotSet("local_authority", "havering"),
                                             events.SlotSet("last_topic", "sen_support")]
+
+
+def test_a_message_held_already_gets_the_replies_it_had() -> None:
+    tracker = tracker_with(
+        events.UserUttered("what is SEN support?", message_id="first"),
+        events.BotUttered("SEN support is...", {"custom": {"topic": "sen_support"}}),
+        events.SlotSet("council", "havering"),
+        events.UserUttered("what does the SENCO do?", message_id="second"),
+        events.BotUttered("The SENCO..."))
+    replies = server.earlier_replies(tracker, "first")
+    assert replies is not None
+    assert [(r["text"], r.get("custom")) for r in replies] == [
+        ("SEN support is...", {"topic": "sen_support"})]
+    assert server.earlier_replies(tracker, "third") is None
+
+
+def test_only_a_pooled_engine_waits_a_limited_time_for_a_connection() -> None:
+    assert "pool_timeout" not in server.engine_kwargs("sqlite:///var/tracker.db")
+    pooled = server.engine_kwargs("postgresql://send:secret@127.0.0.1:5432/send")
+    assert pooled["pool_timeout"] == server.POOL_TIMEOUT_S and pooled["pool_pre_ping"]
+
+
+def test_the_action_server_wait_comes_from_endpoints() -> None:
+    configured = RemoteAction("action_answer", EndpointConfig("http://x/webhook", timeout=3))
+    assert server.action_timeout(configured) == 3.0
+    plain = RemoteAction("action_answer", EndpointConfig("http://x/webhook"))
+    assert server.action_timeout(plain) == server.ACTION_TIMEOUT_S

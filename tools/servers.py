@@ -72,7 +72,9 @@ def cors_arguments(origins: str) -> list[str]:
     """`rasa run` arguments that let these web origins (space- or comma-separated, e.g. a
     council's "https://www.example.gov.uk") call the assistant from a browser; none by default,
     so only pages the assistant serves itself (the demo) can."""
-    allowed = [o.strip().rstrip("/") for o in origins.replace(",", " ").split() if o.strip()]
+    from bot.channels import parse_origins
+
+    allowed = parse_origins(origins)
     for origin in allowed:
         if not origin.startswith(("https://", "http://")) or "*" in origin:
             raise ServerError(f"SEND_ALLOWED_ORIGINS: {origin!r} is not a web origin; give "

@@ -9,6 +9,10 @@ password and token is made up for this start, and all data lives in `work_dir`.
 nginx routes by the `X-Conversation-Id` header (the widget sends its conversation id in it), so
 one conversation goes to one Rasa process while it is up; if that process stops answering, nginx
 tries the next one, which reads the same conversation from PostgreSQL.
+
+Every wait has a limit (the constants below, nginx's in deploy/nginx.conf, and bot/server.py's
+deadline for a whole message), so a person gets an answer or "try again shortly" within about
+10 seconds whatever fails.
 """
 from __future__ import annotations
 
@@ -50,6 +54,26 @@ FAIL_TIMEOUT_S = 10
 """After a Rasa process fails a request, nginx sends it nothing for this long."""
 RATE = "20r/s"
 """Requests a second nginx lets one address make (with a burst of 40 beyond it)."""
+DB_CONNECT_TIMEOUT_S = 2
+"""Seconds a Rasa process waits to connect to PostgreSQL (libpq's `connect_timeout`; none by
+default)."""
+DB_STATEMENT_TIMEOUT_MS = 3000
+"""The longest one query of the tracker store may run (PostgreSQL's `statement_timeout`, waits
+for locks included); also how long unacknowledged data may wait on a connection whose server
+has vanished (`tcp_user_timeout`)."""
+REDIS_TIMEOUT_S = 2
+"""Seconds a Rasa process waits to connect to Redis or for its answer (Rasa's default is 10)."""
+ACTION_TIMEOUT_S = 5
+"""Seconds a Rasa process waits for the action server to run an action (Rasa 3.6 waits 5
+minutes; bot/server.py reads this `timeout` from endpoints.yml)."""
+LOCK_LIFETIME_S = 7
+"""`TICKET_LOCK_LIFETIME`: seconds after which a message's ticket for its conversation's lock
+lapses (Rasa's default is 60). A process killed mid-message leaves its ticket in Redis, and
+every later message of the conversation waits for it to lapse: for a minute, by default. Equal
+to a message's deadline (bot/server.py MESSAGE_DEADLINE_S): no message holds the lock longer,
+and in Rasa's lock a waiter whose own ticket lapses never gets the lock, so it must not be
+shorter. nginx's retry of the killed process's message is told to try again (its deadline
+passes as the ticket lapses); the conversation's next message is answered."""
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
 
@@ -205,14 +229,20 @@ def production_endpoints(*, action_port: int, action_token: str, pg_port: int, p
     """endpoints.yml for the production configuration."""
     return {
         "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook",
-                            "token": action_token},
+                            "token": action_token, "timeout": ACTION_TIMEOUT_S},
         "tracker_store": {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1",
                           "port": pg_port, "db": "send", "username": "send",
-                          "password": pg_password},
+                          "password": pg_password,
+                          # Passed to libpq as connection parameters (strings, as SQLAlchemy
+                          # requires): every connect and every query has a limit.
+                          "query": {"connect_timeout": str(DB_CONNECT_TIMEOUT_S),
+                                    "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+                                    "tcp_user_timeout": str(DB_STATEMENT_TIMEOUT_MS)}},
         # No `login_db`: with it, Rasa 3.6 makes its engine without the pool settings
         # (SQL_POOL_SIZE, SQL_MAX_OVERFLOW) or connection checks. The database is made first.
         "lock_store": {"type": "redis", "url": "127.0.0.1", "port": redis_port,
-                       "password": redis_password, "db": 1, "key_prefix": "send"},
+                       "password": redis_password, "db": 1, "key_prefix": "send",
+                       "socket_timeout": REDIS_TIMEOUT_S},  # connecting too, in redis-py
     }
 
 
@@ -232,7 +262,8 @@ def running_stack(*, work_dir: Path, model: Path = MODEL_PATH, rasa_processes: i
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **TELEMETRY_OFF,
            "SEND_ACTION_TOKEN": action_token,
            "SEND_CONVERSATION_SECRET": secrets.token_urlsafe(32),
-           "SQL_POOL_SIZE": str(POOL_SIZE), "SQL_MAX_OVERFLOW": str(POOL_OVERFLOW)}
+           "SQL_POOL_SIZE": str(POOL_SIZE), "SQL_MAX_OVERFLOW": str(POOL_OVERFLOW),
+           "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_S)}
     stack = Stack(work_dir=work_dir, url=f"http://127.0.0.1:{nginx_port}",
                   rasa_urls=[f"http://127.0.0.1:{p}" for p in rasa_ports],
                   database_url=f"postgresql://send:{pg_password}@127.0.0.1:{pg_port}/send")
