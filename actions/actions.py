@@ -495,10 +495,11 @@ class ActionSuggestTopics(KnowledgeAction):
                       for r in tracker.latest_message.get("intent_ranking") or []
                       if r.get("name") in kb.topics and r.get("name") not in {topic, *kin}]
             tied = bool(others) and sure - max(others) < TIED_WITHIN
-            answer = not tied and (sure >= SURE_ALONE and verdict(index, topic, sure, latest_text(tracker),
-                                                     kin, kb.national_only(topic)) == ANSWER
-                      or sure >= SURE_WITH_TOP_WORDS and top_words_agree(
-                          index, topic, latest_text(tracker), kin))
+            typed = latest_text(tracker)
+            answer = not tied and (
+                sure >= SURE_ALONE and verdict(index, topic, sure, typed, kin,
+                                               kb.national_only(topic)) == ANSWER
+                or sure >= SURE_WITH_TOP_WORDS and top_words_agree(index, topic, typed, kin))
             if answer and not answers.needs_council(kb, topic, council):
                 return answer_topic(kb, dispatcher, tracker, topic, council)
         return offer_suggestions(kb, dispatcher, tracker, text)
