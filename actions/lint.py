@@ -63,10 +63,30 @@ def lint(kb: KnowledgeBase, today: dt.date | None = None) -> list[Finding]:
     findings = _uncited_sections(kb) + _near_duplicates(kb, files)
     for f in files:
         findings += _file_findings(kb, f, today)
+    findings += _phrase_findings(kb)
     for finding in findings:
         finding.problem.locate(kb.root.parent)
     return sorted(findings, key=lambda x: (x.level != ERROR, x.problem.path,
                                            x.problem.line or 0))
+
+
+PLAIN_PHRASE_WORDS = 12
+"""Phrases (phrases.yml) this long or longer are sentences a person reads: check their grade."""
+
+
+def _phrase_findings(kb: KnowledgeBase) -> list[Finding]:
+    """The assistant's own sentences (phrases.yml) that read above MAX_GRADE or use an
+    abbreviation before spelling it out; lists of words (`..._words`) are not sentences."""
+    findings = []
+    for key, text in sorted(kb.phrases.items()):
+        if key.endswith("_words") or len(text.split()) < PLAIN_PHRASE_WORDS:
+            continue
+        grade = reading_grade(text)
+        if grade > MAX_GRADE:
+            findings.append(Finding(WARNING, Problem(
+                "phrases.yml", key, f"reads at grade {grade:.1f} (Flesch-Kincaid), harder than "
+                f"grade {MAX_GRADE:g}", "use shorter sentences and everyday words")))
+    return findings
 
 
 def _rel(kb: KnowledgeBase, f: TopicFile) -> str:

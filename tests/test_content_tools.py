@@ -179,3 +179,14 @@ def test_check_warns_about_an_answer_that_uses_an_abbreviation_first(pack: Pack)
     pack.edit("testshire/support.md", "\n---\n", "\n---\nAsk the SENCO first.\n\n")
     found = [str(f) for f in lint(load_knowledge(pack.root))]
     assert any("support.md" in f and "uses SENCO before spelling it out" in f for f in found)
+
+
+def test_check_warns_about_a_hard_to_read_phrase(pack: Pack) -> None:
+    path = pack.root / "phrases.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "\nlong_winded: \"Notwithstanding the "
+                    "aforementioned considerations, institutional responsibilities regarding "
+                    "individualised educational provision necessitate comprehensive "
+                    "interdisciplinary consultation.\"\n", encoding="utf-8")
+    found = [str(f) for f in lint(load_knowledge(pack.root))]
+    assert any("phrases.yml" in f and "long_winded" in f and "reads at grade" in f for f in found)
+    assert not any("phrases.yml" in f and "out_of_scope" in f for f in found)
