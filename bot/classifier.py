@@ -71,7 +71,10 @@ class ScaledLogisticRegression(LogisticRegressionClassifier):
         try:
             with model_storage.read_from(resource) as directory, \
                     np.load(directory / FITTED_FILE, allow_pickle=False) as fitted:
-                component.clf.coef_ = fitted["coef"]
+                # Column-major, so that coef_.T, which every prediction multiplies by, is
+                # row-major: scipy copies a non-contiguous right-hand matrix on every product
+                # (2.4 ms a message for 45 intents x 14,000 n-grams).
+                component.clf.coef_ = np.asfortranarray(fitted["coef"])
                 component.clf.intercept_ = fitted["intercept"]
                 component.clf.classes_ = fitted["classes"]
         except (ValueError, OSError, KeyError) as err:
