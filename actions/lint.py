@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import textstat
 from markdown_it import MarkdownIt
@@ -64,6 +65,7 @@ def lint(kb: KnowledgeBase, today: dt.date | None = None) -> list[Finding]:
     for f in files:
         findings += _file_findings(kb, f, today)
     findings += _phrase_findings(kb)
+    findings += _flow_findings(kb)
     for finding in findings:
         finding.problem.locate(kb.root.parent)
     return sorted(findings, key=lambda x: (x.level != ERROR, x.problem.path,
@@ -86,6 +88,38 @@ def _phrase_findings(kb: KnowledgeBase) -> list[Finding]:
             findings.append(Finding(WARNING, Problem(
                 "phrases.yml", key, f"reads at grade {grade:.1f} (Flesch-Kincaid), harder than "
                 f"grade {MAX_GRADE:g}", "use shorter sentences and everyday words")))
+    return findings
+
+
+def parent_texts(flow: Any) -> list[tuple[str, str]]:
+    """A flow's texts a parent reads, with where each is: its introduction, each node's text and
+    each answer's reason and explanation (parents' wording)."""
+    texts = [("intro", flow.intro.parent)]
+    for node in flow.nodes.values():
+        texts.append((f"nodes.{node.id}.text", node.text.parent))
+        for answer in node.answers:
+            texts.append((f"nodes.{node.id}.answers.{answer.id}.because", answer.because))
+            if answer.explain is not None:
+                texts.append((f"nodes.{node.id}.answers.{answer.id}.explain",
+                              answer.explain.parent))
+    return texts
+
+
+def _flow_findings(kb: KnowledgeBase) -> list[Finding]:
+    """Parents' wording in the decision flows that reads above MAX_GRADE (each text of
+    PLAIN_PHRASE_WORDS words or more)."""
+    findings = []
+    for council, flows in sorted(kb.flows.items()):
+        for flow in flows.values():
+            for where, text in parent_texts(flow):
+                if len(text.split()) < PLAIN_PHRASE_WORDS:
+                    continue
+                grade = reading_grade(text)
+                if grade > MAX_GRADE:
+                    findings.append(Finding(WARNING, Problem(
+                        f"{council}/flows/{flow.path.name}", where, f"parents' wording reads at "
+                        f"grade {grade:.1f} (Flesch-Kincaid), harder than grade {MAX_GRADE:g}",
+                        "use shorter sentences and everyday words")))
     return findings
 
 

@@ -190,3 +190,17 @@ def test_check_warns_about_a_hard_to_read_phrase(pack: Pack) -> None:
     found = [str(f) for f in lint(load_knowledge(pack.root))]
     assert any("phrases.yml" in f and "long_winded" in f and "reads at grade" in f for f in found)
     assert not any("phrases.yml" in f and "out_of_scope" in f for f in found)
+
+
+def test_check_warns_about_hard_parents_wording_in_a_flow_not_the_professionals(
+        pack: Pack) -> None:
+    pack.add_flow()
+    hard = ("Notwithstanding institutional considerations, individualised educational provision "
+            "necessitates comprehensive interdisciplinary consultation with multidisciplinary "
+            "professionals beforehand.")
+    pack.edit("testshire/flows/toy_flow.yaml", '"Is the child on the register?"', f'"{hard}"')
+    assert not any("toy_flow" in str(f) for f in lint(load_knowledge(pack.root)))
+    pack.edit("testshire/flows/toy_flow.yaml", '"so ask about support."', f'"{hard}"')
+    found = [str(f) for f in lint(load_knowledge(pack.root))]
+    assert any("toy_flow.yaml" in f and "nodes.q1.answers.no.because" in f
+               and "parents' wording reads at grade" in f for f in found)
