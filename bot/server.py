@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import sys
 from typing import Any
@@ -348,6 +349,22 @@ async def handle_message_once(self: MessageProcessor, message: UserMessage
         return None
 
 
+_rasa_load_model = Agent.load_model
+
+
+def load_model_then_freeze(self: Agent, *args: Any, **kwargs: Any) -> Any:
+    """Agent.load_model, then everything loaded so far (the model, spaCy and its lookups, the
+    knowledge, the word lists) is moved out of the garbage collector's reach (`gc.freeze`).
+    Python's full collection walks every live object; with about 550,000 of them it took long
+    enough that, with 20 conversations at once, a round of messages that met one waited twice
+    as long (benchmark p95 661 ms; 256 to 306 ms with the freeze, 365 ms before the realistic
+    training questions doubled the model). Objects made while answering are still collected."""
+    result = _rasa_load_model(self, *args, **kwargs)
+    gc.collect()
+    gc.freeze()
+    return result
+
+
 def install() -> None:
     """Apply the changes to the Rasa classes in this process."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
@@ -363,6 +380,7 @@ def install() -> None:
     MessageProcessor._handle_message_with_tracker = (  # type: ignore[method-assign]
         handle_message_with_tracker_once)
     MessageProcessor.handle_message = handle_message_once  # type: ignore[method-assign]
+    Agent.load_model = load_model_then_freeze  # type: ignore[method-assign]
 
 
 def main() -> None:

@@ -101,7 +101,9 @@ def test_install_replaces_both(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(MessageProcessor, "handle_message", MessageProcessor.handle_message)
     monkeypatch.setattr(MessageProcessor, "_handle_message_with_tracker",
                         MessageProcessor._handle_message_with_tracker)
+    monkeypatch.setattr(Agent, "load_model", Agent.load_model)
     server.install()
+    assert Agent.load_model is server.load_model_then_freeze
     assert RemoteAction._validate_action_result is server.validate_action_result
     assert events.Event.resolve_by_type is server.resolve_event_type
     assert MessageProcessor._has_session_expired is server.has_session_expired
@@ -186,3 +188,18 @@ def test_the_action_server_wait_comes_from_endpoints() -> None:
     assert server.action_timeout(configured) == 3.0
     plain = RemoteAction("action_answer", EndpointConfig("http://x/webhook"))
     assert server.action_timeout(plain) == server.ACTION_TIMEOUT_S
+
+
+def test_a_loaded_model_is_kept_out_of_the_garbage_collectors_walk(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    loaded = []
+    monkeypatch.setattr(server, "_rasa_load_model",
+                        lambda agent, path: loaded.append([object() for _ in range(1000)]))
+    gc.unfreeze()
+    try:
+        server.load_model_then_freeze(object(), "model.tar.gz")  # type: ignore[arg-type]
+        assert loaded and gc.get_freeze_count() >= 1000
+    finally:
+        gc.unfreeze()
