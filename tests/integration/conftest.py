@@ -2,6 +2,7 @@
 Rasa server on free loopback ports, with a SQLite tracker store in a temporary folder."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,3 +57,22 @@ def custom_of(messages: list[dict[str, Any]]) -> dict[str, Any]:
             return message["custom"]
     raise AssertionError(f"no custom payload in {messages}")
 
+
+
+CHROMIUM = os.environ.get("SEND_CHROMIUM", "/usr/bin/chromium")
+"""Debian's Chromium, which the browser tests drive (`make browser` installs it)."""
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium (Playwright) for the widget's and rasa-webchat's browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"no Chromium at {CHROMIUM}: run `make browser` (or `make test`), or set "
+                    "SEND_CHROMIUM to a Chromium executable")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM,
+                                              args=["--no-sandbox", "--disable-gpu"])
+        yield launched
+        launched.close()

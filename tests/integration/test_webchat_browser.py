@@ -10,7 +10,6 @@ so the assistant runs as in production: it takes browser calls only from origins
 from __future__ import annotations
 
 import json
-import os
 import threading
 import urllib.error
 import urllib.request
@@ -29,7 +28,6 @@ from bot import conversations
 from tools.evaluate import new_conversation
 from tools.servers import Assistant, free_port, running_assistant
 
-CHROMIUM = os.environ.get("SEND_CHROMIUM", "/usr/bin/chromium")
 WEBCHAT = PROJECT_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 """rasa-webchat's UMD bundle (React included): `window.WebChat.default(props, null)`."""
 ARTEFACTS = PROJECT_ROOT / "test-artifacts"
@@ -115,20 +113,6 @@ def webchat_assistant(model: Path, site: CouncilSite,
             "socket_url": json.dumps(running.rasa_url),
             "council": json.dumps(COUNCIL)}).encode())
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"no Chromium at {CHROMIUM}: run `make browser` (or `make test`), or set "
-                    "SEND_CHROMIUM to a Chromium executable")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM,
-                                              args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ assistant. `make test` installs chromium and axe-core first (`make browser`)."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,25 +15,10 @@ from actions.knowledge import KnowledgeBase
 from actions.paths import PROJECT_ROOT
 from tools.servers import Assistant
 
-CHROMIUM = os.environ.get("SEND_CHROMIUM", "/usr/bin/chromium")
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTEFACTS = PROJECT_ROOT / "test-artifacts"
 """Screenshots of the demo page, kept after the run."""
 HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"no Chromium at {CHROMIUM}: run `make browser` (or `make test`), or set "
-                    "SEND_CHROMIUM to a Chromium executable")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM,
-                                              args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
