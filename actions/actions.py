@@ -9,6 +9,7 @@ import logging
 import os
 import threading
 from abc import ABCMeta, abstractmethod
+from collections.abc import Iterator
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -223,11 +224,13 @@ def family_members(kb: KnowledgeBase, topic: str) -> frozenset[str]:
     return frozenset(own | {f.id for f in kb.law_notes(topic)})
 
 
-def covered_by(kb: KnowledgeBase, topic: str) -> list[str]:
+def covered_by(kb: KnowledgeBase, topic: str) -> Iterator[str]:
     """The questions and aliases of a topic and the topics layered with it: the words it
-    answers about, which an out-of-scope subject's term does not turn away."""
-    family = [topic, *sorted(family_members(kb, topic))]
-    return [text for t in family for text in (*kb.questions(t), *kb.aliases(t))]
+    answers about, which an out-of-scope subject's term does not turn away. Lazy: they are
+    read only when a message uses such a term."""
+    for t in (topic, *sorted(family_members(kb, topic))):
+        yield from kb.questions(t)
+        yield from kb.aliases(t)
 
 
 def latest_text(tracker: Tracker) -> str:

@@ -39,10 +39,12 @@ class OutOfScope:
         not count: "help while we're on the waiting list" is a question the topic on getting
         help without a diagnosis answers, though "waiting list" is a health services term."""
         folded = fold(text)
-        known = fold(" | ".join(covered))
+        known: str | None = None  # the covered texts, read only once a term is found
         for subject in self.subjects:
             terms = {m.group(0) for m in subject.pattern.finditer(folded)}
-            if any(not re.search(rf"(?<!\w){re.escape(t)}(?!\w)", known) for t in terms):
+            if terms and known is None:
+                known = fold(" | ".join(covered))
+            if any(not re.search(rf"(?<!\w){re.escape(t)}(?!\w)", known or "") for t in terms):
                 return subject.name
         return None
 

@@ -70,15 +70,21 @@ class Result:
         return not self.correct and self.topic not in (*UNSURE_REPLIES, None)
 
 
-@lru_cache(maxsize=8)
 def flow_starts(council: str) -> dict[str, tuple[str, ...]]:
     """Each decision flow a question may start for this council, with the topics it starts
     from (the shipped knowledge's `starts_from`)."""
+    return _flow_starts().get(council, {})
+
+
+@lru_cache(maxsize=1)
+def _flow_starts() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Every council's flow_starts, from one load of the shipped knowledge."""
     from actions.knowledge import load_knowledge
     from actions.paths import KNOWLEDGE_DIR
 
     kb = load_knowledge(KNOWLEDGE_DIR)
-    return {flow.id: tuple(flow.starts_from) for flow in kb.flows.get(council, {}).values()}
+    return {council: {flow.id: tuple(flow.starts_from) for flow in flows.values()}
+            for council, flows in kb.flows.items()}
 
 
 SCOPE_CHANGES = Path(__file__).resolve().parent.parent / "tests" / "eval" / "scope_changes.yaml"
