@@ -54,6 +54,8 @@ UNKNOWN_CONVERSATION = ("this server did not issue that conversation id: get one
 UNKNOWN_CONVERSATION_TEXT = ("Sorry, I can't find this conversation. Please start a new one "
                              "(reload the page or choose \"Start again\").")
 """Said on socket.io to a message whose conversation id this server did not issue."""
+UNKNOWN_CONVERSATION_REPLY = {"text": UNKNOWN_CONVERSATION_TEXT,
+                              "custom": {"topic": "unknown_conversation"}}
 
 
 class ConversationStoreUnavailable(Exception):
@@ -86,11 +88,11 @@ def redacting(on_new_message: Callable[[UserMessage], Awaitable[Any]]
     async def handler(message: UserMessage) -> Any:
         key = conversations.secret()
         if key and not conversations.is_issued(key, message.sender_id or ""):
-            # The REST channel refuses these with 403 first; socket.io reaches here.
+            # A backstop: the REST channel refuses these with 403, and socket.io to the
+            # sending socket, before they get here.
             log.warning("A message with a conversation id this server did not issue was refused.")
-            await message.output_channel.send_response(
-                message.sender_id, {"text": UNKNOWN_CONVERSATION_TEXT,
-                                    "custom": {"topic": "unknown_conversation"}})
+            await message.output_channel.send_response(message.sender_id,
+                                                       dict(UNKNOWN_CONVERSATION_REPLY))
             return None
         text, kinds = redact(message.text or "")
         text, truncated = shorten(text)
@@ -176,9 +178,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 log.warning("A message with a conversation id this server did not issue was "
                             "refused.")
                 await sio.emit(self.bot_message_evt,  # type: ignore[union-attr]
-                               {"text": UNKNOWN_CONVERSATION_TEXT,
-                                "custom": {"topic": "unknown_conversation"}},
-                               room=sid, namespace=self.namespace)
+                               UNKNOWN_CONVERSATION_REPLY, room=sid, namespace=self.namespace)
                 return None
             if (isinstance(data, dict) and not data.get(self.metadata_key)
                     and isinstance(data.get(CUSTOM_DATA), dict)):
