@@ -63,9 +63,11 @@ CHROMIUM = os.environ.get("SEND_CHROMIUM", "/usr/bin/chromium")
 """Debian's Chromium, which the browser tests drive (`make browser` installs it)."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium (Playwright) for the widget's and rasa-webchat's browser tests."""
+    """A headless Chromium (Playwright) for a module of browser tests (the widget's,
+    rasa-webchat's). Per module, not per session: Playwright's sync API keeps an event loop
+    running while it is open, and later tests call asyncio.run()."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).is_file():
