@@ -39,6 +39,9 @@ SAFEGUARDING_FILE = "safeguarding.yml"
 CRISIS, CONCERN, PROCEDURE = "crisis", "concern", "procedure"
 IMMEDIATE = "immediate_danger"
 """The category that always gets the crisis reply, whoever asks."""
+CHECK_CANCELLED = "check"
+"""Recorded in an assessment's `cancelled` when the learned crisis check (bot.safeguarding)
+overruled its signals: the message is answered, with the one-line signpost first."""
 LEVELS = (CRISIS, CONCERN)
 """The levels a signal may have in the file."""
 

@@ -14,6 +14,11 @@ with the intent the classifier learnt from examples (`safeguarding`):
   professional's safeguarding procedure question: the intent becomes `safeguarding` too, and
   the action gives the softer signpost or the professional's route before any answer;
 - otherwise a learned guess of `safeguarding` too weak to trust becomes `nlu_fallback`.
+Then the learned crisis check (bot/crisis_check.py), which reads the whole message, has its say:
+a crisis or concern it thinks less likely than `check_veto` is not one (an everyday use of the
+words: the signal is recorded as cancelled by `check`), and where nothing fired, a message it is
+at least `check_alone` sure of gets the softer signpost. The check is trained with the model,
+from data/safeguarding/check.yml and the `safeguarding` intent's examples.
 Every message with any signal, even one cancelled as a figure of speech, carries
 `safeguarding` in its parse data (level, signal ids, categories, who is at risk: never text),
 so no decline, "Did you mean" or error reply leaves out the one-line signpost.
@@ -21,8 +26,11 @@ The signals are read when the server starts; restart it after changing them (no 
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+from dataclasses import replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -33,10 +41,12 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.errors import KnowledgeError, Problem
-from actions.paths import KNOWLEDGE_DIR
+from actions.paths import KNOWLEDGE_DIR, PROJECT_ROOT
 from actions.safeguarding import (
+    CHECK_CANCELLED,
     CONCERN,
     CRISIS,
     SAFEGUARDING_FILE,
@@ -44,6 +54,7 @@ from actions.safeguarding import (
     Safeguarding,
     load_safeguarding,
 )
+from bot.crisis_check import CrisisCheck, load_examples
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +72,19 @@ least this brings the softer signpost when the message would otherwise be declin
 "Did you mean" (no other intent reaches UNSURE_BELOW, or out_of_scope leads)."""
 UNSURE_BELOW = 0.35
 """The FallbackClassifier's threshold in bot/config.yml."""
+CHECK_EXAMPLES = "data/safeguarding/check.yml"
+"""The crisis check's examples, relative to the project."""
+CHECK_C = 10.0
+"""The check's inverse regularisation strength."""
+CHECK_VETO = 0.25
+"""Below this, the check overrules a signal or a learned guess: not a crisis."""
+CHECK_ALONE = 0.9
+"""At or above this, the check alone brings the softer signpost."""
+CHECK_ALONE_WORDS = 6
+"""The fewest words the check alone speaks on: a shorter message ("I'm her mum", answering a
+flow's question) says too little, and the check was sure of that one."""
+CHECK_FILE = "crisis_check.npz"
+"""The fitted check, in the component's model storage."""
 
 
 @lru_cache(maxsize=1)
@@ -135,29 +159,102 @@ class SafeguardingReader(GraphComponent, IntentClassifier):
         return messages
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+def checked_assessment(found: Assessment, checked: float, veto: float = CHECK_VETO,
+                       alone: float = CHECK_ALONE, words: int = CHECK_ALONE_WORDS
+                       ) -> Assessment:
+    """The assessment once the crisis check, `checked` sure of a crisis in a message of
+    `words` words, has had its say."""
+    if found.level in (CRISIS, CONCERN) and checked < veto:
+        # Harm words in a message the check reads as ordinary: recorded as cancelled, so a
+        # decline or "Did you mean" still carries the one-line signpost.
+        return replace(found, level=None, cancelled=(*found.cancelled, CHECK_CANCELLED),
+                       spans=())
+    if found.level is None and checked >= alone and words >= CHECK_ALONE_WORDS:
+        return Assessment(level=CONCERN, signals=("check",), categories=("unspecified",),
+                          at_risk=("child",), cancelled=found.cancelled,
+                          professional=found.professional)
+    return found
+
+
+def check_settings(config_path: Path = PROJECT_ROOT / "bot" / "config.yml") -> dict[str, Any]:
+    """SafeguardingClassifier's settings in the Rasa config, over the defaults."""
+    import yaml
+
+    pipeline = (yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}).get("pipeline")
+    mine = [c for c in pipeline or [] if str(c.get("name", "")).endswith(".SafeguardingClassifier")]
+    return {**SafeguardingClassifier.get_default_config(), **(mine[0] if mine else {})}
+
+
+def fit_check(settings: dict[str, Any], intent_examples: list[str]) -> CrisisCheck:
+    """The crisis check fitted on its examples file and the `safeguarding` intent's examples."""
+    texts, crisis = load_examples(PROJECT_ROOT / str(settings["check_examples"]))
+    return CrisisCheck.fit([*texts, *intent_examples], [*crisis, *[True] * len(intent_examples)],
+                           float(settings["check_c"]))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class SafeguardingClassifier(GraphComponent, IntentClassifier):
     """Marks safeguarding messages (see the module docstring)."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"learned_crisis": LEARNED_CRISIS, "learned_concern": LEARNED_CONCERN,
-                "learned_lean": LEARNED_LEAN}
+                "learned_lean": LEARNED_LEAN, "check_examples": CHECK_EXAMPLES,
+                "check_c": CHECK_C, "check_veto": CHECK_VETO, "check_alone": CHECK_ALONE}
 
     def __init__(self, safeguarding: Safeguarding, learned_crisis: float = LEARNED_CRISIS,
                  learned_concern: float = LEARNED_CONCERN,
-                 learned_lean: float = LEARNED_LEAN) -> None:
+                 learned_lean: float = LEARNED_LEAN, check: CrisisCheck | None = None,
+                 check_veto: float = CHECK_VETO, check_alone: float = CHECK_ALONE,
+                 config: dict[str, Any] | None = None, model_storage: ModelStorage | None = None,
+                 resource: Resource | None = None) -> None:
         self.safeguarding = safeguarding
         self.learned_crisis = learned_crisis
         self.learned_concern = learned_concern
         self.learned_lean = learned_lean
+        self.check = check
+        self.check_veto = check_veto
+        self.check_alone = check_alone
+        self._config = {**self.get_default_config(), **(config or {})}
+        self._model_storage = model_storage
+        self._resource = resource
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> SafeguardingClassifier:
-        return cls(load(), float(config.get("learned_crisis", LEARNED_CRISIS)),
-                   float(config.get("learned_concern", LEARNED_CONCERN)),
-                   float(config.get("learned_lean", LEARNED_LEAN)))
+               execution_context: ExecutionContext,
+               check: CrisisCheck | None = None) -> SafeguardingClassifier:
+        config = {**cls.get_default_config(), **config}
+        return cls(load(), float(config["learned_crisis"]), float(config["learned_concern"]),
+                   float(config["learned_lean"]), check, float(config["check_veto"]),
+                   float(config["check_alone"]), config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> SafeguardingClassifier:
+        check = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                check = CrisisCheck.load(directory / CHECK_FILE)
+        except (ValueError, OSError, KeyError) as err:
+            log.warning("The model has no crisis check (%s): retrain it (`make train`); "
+                        "until then only the signals and the learned intent decide", err)
+        return cls.create(config, model_storage, resource, execution_context, check)
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The examples file is not part of Rasa's training data: its content goes into the
+        fingerprint, so that editing it retrains the check."""
+        path = PROJECT_ROOT / str(config.get("check_examples", CHECK_EXAMPLES))
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the crisis check on its examples and the `safeguarding` intent's examples."""
+        self.check = fit_check(self._config, [e.get(TEXT) for e in training_data.intent_examples
+                                              if e.get(INTENT) == SAFEGUARDING_INTENT])
+        if self._model_storage is not None and self._resource is not None:
+            with self._model_storage.write_to(self._resource) as directory:
+                self.check.save(Path(directory) / CHECK_FILE)
+        return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -196,8 +293,13 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
             found = Assessment(level=level, signals=("learned",), categories=("unspecified",),
                                at_risk=("child",), cancelled=found.cancelled,
                                professional=found.professional)
+        checked = None if self.check is None else self.check.probability(text)
+        if checked is not None:
+            found = checked_assessment(found, checked, self.check_veto, self.check_alone,
+                                       len(text.split()))
         if found.present:
             message.set(PARSE_KEY, {**found.record(), "learned": round(learned, 3),
+                                    "check": None if checked is None else round(checked, 3),
                                     "spans": [list(s) for s in found.spans]},
                         add_to_output=True)
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or []

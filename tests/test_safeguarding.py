@@ -290,3 +290,68 @@ def test_beside_a_crisis_the_classifier_reads_only_the_other_words_then_gets_the
     assert message.get("text") == text
     assert message.get("intent")["name"] == "safeguarding"
     assert message.get("intent_ranking")[0]["name"] == "safeguarding"
+
+
+class _FixedCheck:
+    """A crisis check that reads every message as equally likely a crisis."""
+
+    def __init__(self, probability: float) -> None:
+        self.value = probability
+
+    def probability(self, text: str) -> float:
+        return self.value
+
+
+@pytest.mark.parametrize(("text", "checked", "level", "cancelled_by_check"), [
+    # a signal the check reads as ordinary is not a crisis, but is still seen (signpost line)
+    ("her stepdad hits her when her mum is at work", 0.1, None, True),
+    ("her stepdad hits her when her mum is at work", 0.5, "crisis", False),
+    # where nothing fired, the check alone brings the softer signpost only when very sure
+    ("what support is there for a child like mine", 0.95, "concern", False),
+    ("what support is there for a child like mine", 0.5, None, False),
+    ("I'm her mum", 0.99, None, False),  # too few words for the check alone
+    # a professional's procedure question is their route whatever the check says
+    ("I have a safeguarding concern about a child on my caseload, what do I do?", 0.0,
+     "procedure", False),
+])
+def test_the_crisis_check_overrules_a_signal_it_reads_as_ordinary_and_speaks_alone_when_sure(
+        kb: KnowledgeBase, text, checked, level, cancelled_by_check) -> None:
+    from bot.safeguarding import SafeguardingClassifier
+
+    component = SafeguardingClassifier(kb.safeguarding, check=_FixedCheck(checked),  # type: ignore[arg-type]
+                                       check_veto=0.2, check_alone=0.9)
+    message = _message(text, "sen_support", 0.6)
+    component.process([message])
+    found = message.get("safeguarding") or {}
+    assert found.get("level") == level
+    assert ("check" in found.get("cancelled", [])) is cancelled_by_check
+    assert (message.get("intent")["name"] == "safeguarding") is (level is not None)
+    if found:
+        assert found["check"] == checked
+
+
+def test_the_crisis_check_learns_its_examples_and_is_saved_whole(tmp_path) -> None:
+    from actions.paths import PROJECT_ROOT
+    from bot.crisis_check import CrisisCheck, load_examples
+    from bot.safeguarding import CHECK_EXAMPLES
+
+    texts, crisis = load_examples(PROJECT_ROOT / CHECK_EXAMPLES)
+    check = CrisisCheck.fit(texts, crisis)
+    check.save(tmp_path / "check.npz")
+    loaded = CrisisCheck.load(tmp_path / "check.npz")
+    assert list(loaded.probabilities(texts)) == pytest.approx(list(check.probabilities(texts)))
+    right = sum((p >= 0.5) == c for p, c in zip(loaded.probabilities(texts), crisis, strict=True))
+    assert right / len(texts) > 0.95
+    # unseen words change nothing but the length the seen ones are scaled by
+    assert 0.0 < loaded.probability("zxqv wqzx") < 1.0
+
+
+def test_the_crisis_check_refuses_examples_it_cannot_learn_from(tmp_path) -> None:
+    from bot.crisis_check import CrisisCheck, load_examples
+
+    with pytest.raises(ValueError, match="crisis and ordinary"):
+        CrisisCheck.fit(["he ran away", "she is missing"], [True, True])
+    bad = tmp_path / "check.yml"
+    bad.write_text("messages:\n  - {label: maybe, text: he ran away}\n")
+    with pytest.raises(ValueError, match="label"):
+        load_examples(bad)

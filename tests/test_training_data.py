@@ -22,6 +22,9 @@ def training_examples(kb: KnowledgeBase) -> list[str]:
     for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
         for block in yaml.safe_load(path.read_text())["nlu"]:
             examples += [line[2:] for line in block.get("examples", "").splitlines()]
+    # The learned crisis check's examples (bot/crisis_check.py) are training data too.
+    check = yaml.safe_load((PROJECT_ROOT / "data" / "safeguarding" / "check.yml").read_text())
+    examples += [item["text"] for item in check["messages"]]
     return examples
 
 

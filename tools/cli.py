@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                           help="measure safeguarding instead, on tests/eval/safeguarding.yaml: "
                           "crisis recall and false alarms, tune and held-out parts")
     evaluate.add_argument("--offline", action="store_true",
-                          help="with --safeguarding: the detector alone, no assistant started")
+                          help="with --safeguarding: the signals and the learned crisis check "
+                          "(fitted on the spot), no model or assistant started")
     evaluate.add_argument("--show-held-out", action="store_true",
                           help="with --safeguarding: list held-out misses too (never tune on "
                           "them)")
@@ -295,7 +296,7 @@ def _evaluate_safeguarding(args: argparse.Namespace) -> int:
                 rasa_port=free_port(), action_port=free_port(), work_dir=Path(tmp)) as assistant:
             kinds = sg.run(messages, sg.through_rest(assistant.webhook))
     print(f"\n== {sg.SAFEGUARDING_SET.name} ({len(messages)} messages"
-          f"{', detector only' if args.offline else ''})\n"
+          f"{', signals and crisis check only' if args.offline else ''})\n"
           f"{sg.report(messages, kinds, args.show_held_out)}")
     return 0
 

@@ -82,13 +82,35 @@ def through_rest(webhook: str) -> Callable[[Message], str]:
 
 
 def offline() -> Callable[[Message], str]:
-    """Classify each message by the detector alone (no NLU, no server): quick, for content
-    changes; the learned intent is not consulted."""
+    """Classify each message by the signals and the learned crisis check (fitted here, in a few
+    seconds, from data/safeguarding/check.yml and the `safeguarding` intent's examples, with
+    bot/config.yml's thresholds): quick, for content changes, with no model or server. The
+    intent classifier is not consulted."""
+    import yaml
+
     from actions.knowledge import load_knowledge
-    from actions.paths import KNOWLEDGE_DIR
+    from actions.paths import KNOWLEDGE_DIR, PROJECT_ROOT
+    from bot.safeguarding import (
+        SAFEGUARDING_INTENT,
+        check_settings,
+        checked_assessment,
+        fit_check,
+    )
 
     safeguarding = load_knowledge(KNOWLEDGE_DIR).safeguarding
-    return lambda m: safeguarding.assess(m.text).level or "answer"
+    settings = check_settings()
+    blocks = yaml.safe_load((PROJECT_ROOT / "data" / "nlu" / "conversation.yml").read_text())
+    intent = [line[2:].strip() for block in blocks["nlu"]
+              if block.get("intent") == SAFEGUARDING_INTENT
+              for line in block["examples"].splitlines() if line.strip()]
+    check = fit_check(settings, intent)
+
+    def classify(m: Message) -> str:
+        found = checked_assessment(safeguarding.assess(m.text), check.probability(m.text),
+                                   float(settings["check_veto"]), float(settings["check_alone"]),
+                                   len(m.text.split()))
+        return found.level or "answer"
+    return classify
 
 
 def run(messages: list[Message], classify: Callable[[Message], str]) -> dict[str, str]:
