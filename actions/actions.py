@@ -20,7 +20,7 @@ from actions import answers, flow_runner, respond, search
 from actions.councils import choose_council, match_council, mentioned_council
 from actions.knowledge import NATIONAL, KnowledgeBase
 from actions.paths import KNOWLEDGE_DIR
-from actions.safeguarding import CONCERN, CRISIS, PROCEDURE, Assessment
+from actions.safeguarding import CHECK_CANCELLED, CONCERN, CRISIS, PROCEDURE, Assessment
 from actions.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
@@ -314,6 +314,13 @@ def answer_topic(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: T
     role = current_role(tracker)
     response = respond.topic_response(kb, topic, council, role=role, text=latest_text(tracker),
                                       flow_state=tracker.get_slot("flow_state"))
+    # A harm signal the learned crisis check overruled (bot.safeguarding): the message is
+    # answered, but between a crisis and an ordinary question the assistant is unsure, so the
+    # answer starts with the one-line signpost.
+    found = safeguarding_signal(tracker) or {}
+    if CHECK_CANCELLED in (found.get("cancelled") or []) and response.replies:
+        first = response.replies[0]
+        first.text = f"{kb.safeguarding.signpost_line}\n\n{first.text}"
     for reply in response.replies:
         send(dispatcher, reply)
     events = [*_council_events(tracker, council), SlotSet("last_topic", topic),

@@ -511,6 +511,21 @@ def test_a_decline_of_a_message_with_a_safeguarding_signal_carries_the_signpost(
     assert kb.safeguarding.signpost_line not in plain[0]["text"]
 
 
+@pytest.mark.parametrize(("cancelled", "signposted"), [
+    (["check"], True),  # harm words the learned check read as ordinary: unsure, so signposted
+    (["figure_of_speech"], False),  # the file's own figure of speech: just the answer
+])
+def test_an_answer_starts_with_the_signpost_only_when_the_crisis_check_overruled_a_signal(
+        kb, cancelled, signposted) -> None:
+    tracker = safeguarding_tracker("what should a childminder do if a child goes missing",
+                                   None, [{"name": "sen_support", "confidence": 0.9}],
+                                   intent="sen_support", cancelled=cancelled)
+    messages, _ = run(acts.ActionAnswerTopic(), tracker)
+    assert messages[0]["text"].startswith(kb.safeguarding.signpost_line) is signposted
+    assert messages[0]["custom"]["topic"] == "sen_support"
+    assert len([m for m in messages if kb.safeguarding.signpost_line in m["text"]]) == signposted
+
+
 def test_an_error_reply_to_a_message_with_a_safeguarding_signal_carries_the_signpost(
         kb, monkeypatch) -> None:
     def broken(*args: Any) -> None:
