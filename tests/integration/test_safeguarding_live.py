@@ -20,7 +20,7 @@ CRISES = [m for m in sg.load_messages() if m.expect == sg.CRISIS_EXPECTED and m.
 NEAR_MISSES = [m for m in sg.load_messages() if m.expect != sg.CRISIS_EXPECTED
                and m.part == "tune"]
 MOST_FALSE_ALARMS = 0.01
-"""The tune part's near-misses that may get the safeguarding reply: 5 of 614 (0.8%) since the
+"""The tune part's near-misses that may get the safeguarding reply: 4 of 614 (0.7%) since the
 learned crisis check (2026-11-30), 11 before it."""
 
 
