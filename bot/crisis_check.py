@@ -84,7 +84,18 @@ class CrisisCheck:
         return 1.0 / (1.0 + np.exp(-score))
 
     def probability(self, text: str) -> float:
-        return float(self.probabilities([text])[0])
+        """As `probabilities` for one message, on its n-grams alone (no sparse matrix
+        arithmetic: a fifth of the time, which every message pays)."""
+        score = self.intercept
+        for n, (vectoriser, idf) in enumerate(zip(self._vectorisers, self.idf, strict=True)):
+            counts = vectoriser.transform([text])
+            if not counts.nnz:
+                continue
+            index = counts.indices
+            weights = (1.0 + np.log(counts.data)) * idf[index]
+            norm = float(np.sqrt(weights @ weights))
+            score += float(weights @ self.coef[n * N_FEATURES + index]) / norm
+        return float(1.0 / (1.0 + np.exp(-score)))
 
     def save(self, path: Path) -> None:
         """Only the n-grams seen in training: their weights and IDF, and the unseen IDF."""

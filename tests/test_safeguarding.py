@@ -340,6 +340,8 @@ def test_the_crisis_check_learns_its_examples_and_is_saved_whole(tmp_path) -> No
     check.save(tmp_path / "check.npz")
     loaded = CrisisCheck.load(tmp_path / "check.npz")
     assert list(loaded.probabilities(texts)) == pytest.approx(list(check.probabilities(texts)))
+    one_by_one = [loaded.probability(t) for t in texts[:50]]
+    assert one_by_one == pytest.approx(list(loaded.probabilities(texts[:50])))
     right = sum((p >= 0.5) == c for p, c in zip(loaded.probabilities(texts), crisis, strict=True))
     assert right / len(texts) > 0.95
     # unseen words change nothing but the length the seen ones are scaled by
