@@ -204,3 +204,15 @@ def test_check_warns_about_hard_parents_wording_in_a_flow_not_the_professionals(
     found = [str(f) for f in lint(load_knowledge(pack.root))]
     assert any("toy_flow.yaml" in f and "nodes.q1.answers.no.because" in f
                and "parents' wording reads at grade" in f for f in found)
+
+
+def test_the_safeguarding_command_shows_the_phrases_and_what_the_crisis_check_makes_of_it(
+        capsys) -> None:
+    # "goes missing" fires the missing-child signal; read whole, the message is a childminder
+    # writing a policy, and the check (fitted from data/safeguarding/check.yml) overrules it
+    assert cli.main(["safeguarding", "what should a childminder do if a child in their care "
+                     "goes missing on an outing? we are writing our policy"]) == 0
+    out = capsys.readouterr().out
+    assert "level: crisis" in out and 'matched "goes missing"' in out
+    assert "learned crisis check: 0." in out
+    assert "level with the check: none" in out

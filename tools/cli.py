@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
                           help="exit 1 if in-scope accuracy of a set is below this (0 to 1)")
 
     safeguarding = commands.add_parser("safeguarding", help="show what the safeguarding "
-                                       "signals find in a message, and which phrases fired")
+                                       "signals find in a message, which phrases fired, and "
+                                       "what the learned crisis check makes of it")
     safeguarding.add_argument("message", nargs="+", help="the message (quote it)")
     safeguarding.add_argument("--role", choices=["parent", "professional"], default=None)
 
@@ -278,6 +279,18 @@ def _safeguarding(args: argparse.Namespace) -> int:
             print(f"{key}: {value}")
     for line in safeguarding.detector.explain(text):
         print(f"  {line}")
+    from bot.safeguarding import checked_assessment
+    from tools.safeguarding_eval import fitted_check
+
+    check, settings = fitted_check()
+    veto, alone = float(settings["check_veto"]), float(settings["check_alone"])
+    chance = check.probability(text)
+    served = checked_assessment(found, chance, veto, alone, len(text.split()))
+    print(f"learned crisis check: {chance:.2f} (a signal needs at least {veto}; alone it needs "
+          f"{alone})")
+    if served.level != found.level:
+        print(f"level with the check: {served.level or 'none'}"
+              + (" (answered, with the one-line signpost first)" if served.level is None else ""))
     return 0
 
 

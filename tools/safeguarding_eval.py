@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -81,29 +82,33 @@ def through_rest(webhook: str) -> Callable[[Message], str]:
     return lambda m: reply_kind(ask(webhook, m.text, m.council))
 
 
-def offline() -> Callable[[Message], str]:
-    """Classify each message by the signals and the learned crisis check (fitted here, in a few
-    seconds, from data/safeguarding/check.yml and the `safeguarding` intent's examples, with
-    bot/config.yml's thresholds): quick, for content changes, with no model or server. The
-    intent classifier is not consulted."""
+def fitted_check() -> tuple[Any, dict[str, Any]]:
+    """The learned crisis check fitted here, in a few seconds, from data/safeguarding/check.yml
+    and the `safeguarding` intent's examples, with its settings from bot/config.yml: the same
+    check `make train` fits into the model."""
     import yaml
 
-    from actions.knowledge import load_knowledge
-    from actions.paths import KNOWLEDGE_DIR, PROJECT_ROOT
-    from bot.safeguarding import (
-        SAFEGUARDING_INTENT,
-        check_settings,
-        checked_assessment,
-        fit_check,
-    )
+    from actions.paths import PROJECT_ROOT
+    from bot.safeguarding import SAFEGUARDING_INTENT, check_settings, fit_check
 
-    safeguarding = load_knowledge(KNOWLEDGE_DIR).safeguarding
     settings = check_settings()
     blocks = yaml.safe_load((PROJECT_ROOT / "data" / "nlu" / "conversation.yml").read_text())
     intent = [line[2:].strip() for block in blocks["nlu"]
               if block.get("intent") == SAFEGUARDING_INTENT
               for line in block["examples"].splitlines() if line.strip()]
-    check = fit_check(settings, intent)
+    return fit_check(settings, intent), settings
+
+
+def offline() -> Callable[[Message], str]:
+    """Classify each message by the signals and the learned crisis check (`fitted_check`):
+    quick, for content changes, with no model or server. The intent classifier is not
+    consulted."""
+    from actions.knowledge import load_knowledge
+    from actions.paths import KNOWLEDGE_DIR
+    from bot.safeguarding import checked_assessment
+
+    safeguarding = load_knowledge(KNOWLEDGE_DIR).safeguarding
+    check, settings = fitted_check()
 
     def classify(m: Message) -> str:
         found = checked_assessment(safeguarding.assess(m.text), check.probability(m.text),
