@@ -153,6 +153,12 @@ def test_a_past_harm_that_is_over_is_not_a_crisis_but_one_not_over_still_gets_a_
     ("I have a safeguarding concern about a child with SEND on my caseload, what do I do?",
      "procedure"),
     ("how do I make a referral to children's social care for a disabled child?", "procedure"),
+    # the process words professionals use: sharing information, thresholds, strategy meetings
+    ("as a TA can I share details with the school nurse without the parents' consent?",
+     "procedure"),
+    ("what are the rules on information sharing with health visitors?", "procedure"),
+    ("who chairs a strategy discussion when the child has complex health needs?", "procedure"),
+    ("where is the local threshold document for early help?", "procedure"),
     ("a child on my caseload told me today that her dad hits her", "crisis"),
     # a professional asking the procedure for a harm gets the route (it carries the 999 line)...
     ("As a teacher, what is the right procedure when I notice marks on a pupil's arms that she "
