@@ -142,6 +142,11 @@ def with_signpost(kb: KnowledgeBase, tracker: Tracker, text: str) -> str:
     when the message showed any safeguarding signal: nobody in crisis is simply turned away."""
     if safeguarding_signal(tracker) is None:
         return text
+    return signposted(kb, text)
+
+
+def signposted(kb: KnowledgeBase, text: str) -> str:
+    """The text with the one-line safeguarding signpost first."""
     return f"{kb.safeguarding.signpost_line}\n\n{text}"
 
 
@@ -319,8 +324,7 @@ def answer_topic(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: T
     # answer starts with the one-line signpost.
     found = safeguarding_signal(tracker) or {}
     if CHECK_CANCELLED in (found.get("cancelled") or []) and response.replies:
-        first = response.replies[0]
-        first.text = f"{kb.safeguarding.signpost_line}\n\n{first.text}"
+        response.replies[0].text = signposted(kb, response.replies[0].text)
     for reply in response.replies:
         send(dispatcher, reply)
     events = [*_council_events(tracker, council), SlotSet("last_topic", topic),

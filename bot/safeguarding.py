@@ -159,9 +159,8 @@ class SafeguardingReader(GraphComponent, IntentClassifier):
         return messages
 
 
-def checked_assessment(found: Assessment, checked: float, veto: float = CHECK_VETO,
-                       alone: float = CHECK_ALONE, words: int = CHECK_ALONE_WORDS
-                       ) -> Assessment:
+def checked_assessment(found: Assessment, checked: float, veto: float, alone: float,
+                       words: int) -> Assessment:
     """The assessment once the crisis check, `checked` sure of a crisis in a message of
     `words` words, has had its say."""
     if found.level in (CRISIS, CONCERN) and checked < veto:
@@ -185,10 +184,13 @@ def check_settings(config_path: Path = PROJECT_ROOT / "bot" / "config.yml") -> d
     return {**SafeguardingClassifier.get_default_config(), **(mine[0] if mine else {})}
 
 
-def fit_check(settings: dict[str, Any], intent_examples: list[str]) -> CrisisCheck:
-    """The crisis check fitted on its examples file and the `safeguarding` intent's examples."""
+def fit_check(settings: dict[str, Any], training_data: TrainingData) -> CrisisCheck:
+    """The crisis check fitted on its examples file and the `safeguarding` intent's examples in
+    the NLU training data."""
     texts, crisis = load_examples(PROJECT_ROOT / str(settings["check_examples"]))
-    return CrisisCheck.fit([*texts, *intent_examples], [*crisis, *[True] * len(intent_examples)],
+    intent = [e.get(TEXT) for e in training_data.intent_examples
+              if e.get(INTENT) == SAFEGUARDING_INTENT]
+    return CrisisCheck.fit([*texts, *intent], [*crisis, *[True] * len(intent)],
                            float(settings["check_c"]))
 
 
@@ -249,8 +251,7 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the crisis check on its examples and the `safeguarding` intent's examples."""
-        self.check = fit_check(self._config, [e.get(TEXT) for e in training_data.intent_examples
-                                              if e.get(INTENT) == SAFEGUARDING_INTENT])
+        self.check = fit_check(self._config, training_data)
         if self._model_storage is not None and self._resource is not None:
             with self._model_storage.write_to(self._resource) as directory:
                 self.check.save(Path(directory) / CHECK_FILE)
@@ -293,10 +294,13 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
             found = Assessment(level=level, signals=("learned",), categories=("unspecified",),
                                at_risk=("child",), cancelled=found.cancelled,
                                professional=found.professional)
-        checked = None if self.check is None else self.check.probability(text)
+        words = len(text.split())
+        # The check changes nothing for a short message with no signal (a flow answer, "yes"):
+        # it is not asked there, on the path every message takes.
+        asked = self.check is not None and (found.level is not None or words >= CHECK_ALONE_WORDS)
+        checked = self.check.probability(text) if asked and self.check is not None else None
         if checked is not None:
-            found = checked_assessment(found, checked, self.check_veto, self.check_alone,
-                                       len(text.split()))
+            found = checked_assessment(found, checked, self.check_veto, self.check_alone, words)
         if found.present:
             message.set(PARSE_KEY, {**found.record(), "learned": round(learned, 3),
                                     "check": None if checked is None else round(checked, 3),

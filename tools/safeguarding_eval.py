@@ -84,19 +84,19 @@ def through_rest(webhook: str) -> Callable[[Message], str]:
 
 def fitted_check() -> tuple[Any, dict[str, Any]]:
     """The learned crisis check fitted here, in a few seconds, from data/safeguarding/check.yml
-    and the `safeguarding` intent's examples, with its settings from bot/config.yml: the same
-    check `make train` fits into the model."""
-    import yaml
+    and the `safeguarding` intent's examples (data/nlu/conversation.yml), with its settings
+    from bot/config.yml: the same check `make train` fits into the model."""
+    from rasa.shared.nlu.training_data.message import Message as NluMessage
+    from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    from actions.paths import PROJECT_ROOT
     from bot.safeguarding import SAFEGUARDING_INTENT, check_settings, fit_check
 
-    settings = check_settings()
     blocks = yaml.safe_load((PROJECT_ROOT / "data" / "nlu" / "conversation.yml").read_text())
-    intent = [line[2:].strip() for block in blocks["nlu"]
-              if block.get("intent") == SAFEGUARDING_INTENT
-              for line in block["examples"].splitlines() if line.strip()]
-    return fit_check(settings, intent), settings
+    examples = [NluMessage(data={"text": line[2:].strip(), "intent": SAFEGUARDING_INTENT})
+                for block in blocks["nlu"] if block.get("intent") == SAFEGUARDING_INTENT
+                for line in block["examples"].splitlines() if line.strip()]
+    settings = check_settings()
+    return fit_check(settings, TrainingData(examples)), settings
 
 
 def offline() -> Callable[[Message], str]:
