@@ -17,7 +17,9 @@ with the intent the classifier learnt from examples (`safeguarding`):
 Then the learned crisis check (bot/crisis_check.py), which reads the whole message, has its say:
 a crisis or concern it thinks less likely than `check_veto` is not one (an everyday use of the
 words: the signal is recorded as cancelled by `check`), and where nothing fired, a message it is
-at least `check_alone` sure of gets the softer signpost. The check is trained with the model,
+at least `check_alone` sure of gets the softer signpost, and a professional's case it is that
+sure of ("disclosed today...", with the procedure's words) is a crisis, in the professional's
+wording, not just their route. The check is trained with the model,
 from data/safeguarding/check.yml and the `safeguarding` intent's examples.
 Every message with any signal, even one cancelled as a figure of speech, carries
 `safeguarding` in its parse data (level, signal ids, categories, who is at risk: never text),
@@ -49,6 +51,7 @@ from actions.safeguarding import (
     CHECK_CANCELLED,
     CONCERN,
     CRISIS,
+    PROCEDURE,
     SAFEGUARDING_FILE,
     Assessment,
     Safeguarding,
@@ -172,6 +175,12 @@ def checked_assessment(found: Assessment, checked: float, veto: float, alone: fl
         return Assessment(level=CONCERN, signals=("check",), categories=("unspecified",),
                           at_risk=("child",), cancelled=found.cancelled,
                           professional=found.professional)
+    if (found.level == PROCEDURE and checked >= alone
+            and any(c != PROCEDURE for c in found.categories)):
+        # A professional who names the procedure and tells of a harm the check is sure of is
+        # reporting a case ("a young person on my caseload disclosed today..."), not asking about
+        # the process: the crisis reply comes first, worded for a professional.
+        return replace(found, level=CRISIS, signals=(*found.signals, "check"))
     return found
 
 

@@ -34,6 +34,12 @@ CRISES = [
     ("immediate_danger", "parent", "he says he will kill me if I tell the school about home"),
     ("suicide", "parent", "my kids would be better off if I was not here"),
     ("missing_child", "child", "she went missing an hour ago, ran out of the back door"),
+    # signs told without the harm's name
+    ("suicide", "child", "he left us each a note for later and says none of it will matter soon"),
+    ("immediate_danger", "child", "she's still fitting, it's been 8 minutes now, what do I do"),
+    ("missing_child", "child", "nobody at the club has seen her for three hours"),
+    ("emotional_abuse", "child", "my stepdad makes me eat my tea on the floor in the hall"),
+    ("sexual_abuse", "child", "she says the older lad did sex to her at the park"),
 ]
 
 ORDINARY = [
@@ -56,6 +62,8 @@ ORDINARY = [
     "homework overdose this week, can school cut it down as an adjustment?",
     "the school is doing an assembly about abuse and staying safe, is there an easy read version?",
     "his teacher said he absolutely murdered it in the school play",
+    "he has seizures lasting a few minutes, who at school can give his medicine?",
+    "how does sex education work with him at a special school",
 ]
 
 
@@ -319,6 +327,14 @@ class _FixedCheck:
     # a professional's procedure question is their route whatever the check says
     ("I have a safeguarding concern about a child on my caseload, what do I do?", 0.0,
      "procedure", False),
+    ("I have a safeguarding concern about a child on my caseload, what do I do?", 0.95,
+     "procedure", False),  # no harm told: a question about the process, however sure
+    # a professional telling of a harm with the procedure's words: their route, unless the
+    # check is sure it is a case happening now
+    ("Social worker: a girl on my caseload disclosed that her stepdad hits her. What is the "
+     "safeguarding procedure?", 0.5, "procedure", False),
+    ("Social worker: a girl on my caseload disclosed that her stepdad hits her. What is the "
+     "safeguarding procedure?", 0.95, "crisis", False),
 ])
 def test_the_crisis_check_overrules_a_signal_it_reads_as_ordinary_and_speaks_alone_when_sure(
         kb: KnowledgeBase, text, checked, level, cancelled_by_check) -> None:
