@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from actions.errors import KnowledgeError
 from actions.knowledge import KnowledgeBase, load_knowledge
@@ -379,3 +380,48 @@ def test_the_crisis_check_refuses_examples_it_cannot_learn_from(tmp_path) -> Non
     bad.write_text("messages:\n  - {label: maybe, text: he ran away}\n")
     with pytest.raises(ValueError, match="label"):
         load_examples(bad)
+
+
+def test_the_crisis_check_curve_counts_what_each_threshold_would_miss_and_alarm(tmp_path) -> None:
+    from tools.safeguarding_eval import ALONE_POINTS, VETO_POINTS, curve
+
+    crises = ["she has been cutting her arms again and hides the blades",
+              "my stepdad hits me with his belt when mum is out",
+              "he says he wants to kill himself and has pills saved up",
+              "a man online keeps asking my daughter for photos and sends her money",
+              "dd hasn't come home since yesterday and her phone is off",
+              "my son told me his uncle touches him when he babysits",
+              "nobody has fed the little ones next door for days and they are alone",
+              "she took a whole packet of paracetamol an hour ago"]
+    ordinary = ["this form is killing me, what goes in section F",
+                "he bangs the table when he is cross, can school help with that",
+                "what should staff do if a pupil goes missing from site, for our policy",
+                "she self harmed years ago but has been well since, should it stay in her plan",
+                "I could strangle whoever designed this website",
+                "the annual review is due, who arranges it",
+                "can my daughter get help with reading at school",
+                "what is the local offer"]
+    path = tmp_path / "check.yml"
+    path.write_text(yaml.safe_dump({"messages": [{"label": "crisis", "category": "x", "text": t}
+                                                 for t in crises]
+                                    + [{"label": "ordinary", "kind": "x", "text": t}
+                                       for t in ordinary]}))
+    lines = curve(path, folds=2).splitlines()
+    assert "out of 2 folds on 16 examples" in lines[0]
+
+    def rows(points: tuple[float, ...]) -> list[tuple[int, int, int, int]]:
+        found = []
+        for point in points:
+            line = next(x for x in lines if x.split() and x.split()[0] == str(point))
+            a, _, b, c, _, d = line.split()[1:]
+            found.append((int(a), int(b), int(c), int(d)))
+        return found
+
+    veto, alone = rows(VETO_POINTS), rows(ALONE_POINTS)
+    # a higher veto cancels more crises and keeps fewer alarms; a higher bar for the check alone
+    # finds fewer crises and raises fewer ordinary messages; the totals are the examples'
+    assert [v[0] for v in veto] == sorted(v[0] for v in veto)
+    assert [v[2] for v in veto] == sorted((v[2] for v in veto), reverse=True)
+    assert [a[0] for a in alone] == sorted((a[0] for a in alone), reverse=True)
+    assert veto[0][1] + alone[0][1] == len(crises)
+    assert veto[0][3] + alone[0][3] == len(ordinary)

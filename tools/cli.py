@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--offline", action="store_true",
                           help="with --safeguarding: the signals and the learned crisis check "
                           "(fitted on the spot), no model or assistant started")
+    evaluate.add_argument("--curve", action="store_true",
+                          help="with --safeguarding: how the crisis check's thresholds trade "
+                          "found crises for false alarms, out of fold on its own examples")
     evaluate.add_argument("--show-held-out", action="store_true",
                           help="with --safeguarding: list held-out misses too (never tune on "
                           "them)")
@@ -298,6 +301,9 @@ def _evaluate_safeguarding(args: argparse.Namespace) -> int:
     from tools import safeguarding_eval as sg
     from tools.servers import free_port, running_assistant
 
+    if args.curve:
+        print(sg.curve())
+        return 0
     messages = sg.load_messages()
     if args.offline:
         kinds = sg.run(messages, sg.offline())

@@ -86,17 +86,80 @@ def fitted_check() -> tuple[Any, dict[str, Any]]:
     """The learned crisis check fitted here, in a few seconds, from data/safeguarding/check.yml
     and the `safeguarding` intent's examples (data/nlu/conversation.yml), with its settings
     from bot/config.yml: the same check `make train` fits into the model."""
-    from rasa.shared.nlu.training_data.message import Message as NluMessage
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    from bot.safeguarding import SAFEGUARDING_INTENT, check_settings, fit_check
+    from bot.safeguarding import check_settings, fit_check
+
+    settings = check_settings()
+    return fit_check(settings, TrainingData(_intent_examples())), settings
+
+
+VETO_POINTS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+ALONE_POINTS = (0.7, 0.8, 0.85, 0.9, 0.95)
+FOLDS = 5
+
+
+def curve(examples: Path | None = None, folds: int = FOLDS, seed: int = 7) -> str:
+    """How the crisis check's two thresholds trade found crises for false alarms on messages it
+    was not trained on: its examples (data/safeguarding/check.yml, thousands of messages by many
+    writers, far more than the evaluation set's tune part; or `examples`) are split into `folds`,
+    and each is scored by a check fitted on the others. For each `check_veto`: of the crises
+    the signals find, how many it would cancel, and of the ordinary messages the signals fire
+    on, how many still raise the alarm; for each `check_alone`: of the crises no signal finds,
+    how many it finds alone, and how many ordinary messages it raises."""
+    import random
+
+    from rasa.shared.nlu.training_data.message import Message as NluMessage
+
+    from actions.knowledge import load_knowledge
+    from actions.paths import KNOWLEDGE_DIR
+    from bot.crisis_check import CrisisCheck, load_examples
+    from bot.safeguarding import SAFEGUARDING_INTENT, check_settings
+
+    settings = check_settings()
+    texts, crisis = load_examples(examples or PROJECT_ROOT / str(settings["check_examples"]))
+    intent = [m.get("text") for m in _intent_examples()
+              if isinstance(m, NluMessage) and m.get("intent") == SAFEGUARDING_INTENT]
+    order = list(range(len(texts)))
+    random.Random(seed).shuffle(order)
+    scored = [0.0] * len(texts)
+    for fold in range(folds):
+        held = set(order[fold::folds])
+        kept = [i for i in range(len(texts)) if i not in held]
+        check = CrisisCheck.fit([texts[i] for i in kept] + intent,
+                                [crisis[i] for i in kept] + [True] * len(intent),
+                                float(settings["check_c"]))
+        for i in held:
+            scored[i] = check.probability(texts[i])
+    safeguarding = load_knowledge(KNOWLEDGE_DIR).safeguarding
+    signalled = [safeguarding.assess(t).level in ALARMS for t in texts]
+    found = [p for p, c, s in zip(scored, crisis, signalled, strict=True) if c and s]
+    fired = [p for p, c, s in zip(scored, crisis, signalled, strict=True) if not c and s]
+    unfound = [p for p, c, s in zip(scored, crisis, signalled, strict=True) if c and not s]
+    quiet = [p for p, c, s in zip(scored, crisis, signalled, strict=True) if not c and not s]
+    lines = [f"crisis check out of {folds} folds on {len(texts)} examples "
+             f"(now: check_veto {settings['check_veto']}, check_alone {settings['check_alone']})",
+             "", f"{'check_veto':<12}{'signal-found crises cancelled':>32}"
+             f"{'ordinary alarms kept':>24}"]
+    lines += [f"{v:<12}{sum(p < v for p in found):>24} of {len(found):<5}"
+              f"{sum(p >= v for p in fired):>16} of {len(fired)}" for v in VETO_POINTS]
+    lines += ["", f"{'check_alone':<12}{'unsignalled crises found':>32}"
+              f"{'ordinary raised':>24}"]
+    lines += [f"{a:<12}{sum(p >= a for p in unfound):>24} of {len(unfound):<5}"
+              f"{sum(p >= a for p in quiet):>16} of {len(quiet)}" for a in ALONE_POINTS]
+    return "\n".join(lines)
+
+
+def _intent_examples() -> list[Any]:
+    """The `safeguarding` intent's examples (data/nlu/conversation.yml) as NLU messages."""
+    from rasa.shared.nlu.training_data.message import Message as NluMessage
+
+    from bot.safeguarding import SAFEGUARDING_INTENT
 
     blocks = yaml.safe_load((PROJECT_ROOT / "data" / "nlu" / "conversation.yml").read_text())
-    examples = [NluMessage(data={"text": line[2:].strip(), "intent": SAFEGUARDING_INTENT})
-                for block in blocks["nlu"] if block.get("intent") == SAFEGUARDING_INTENT
-                for line in block["examples"].splitlines() if line.strip()]
-    settings = check_settings()
-    return fit_check(settings, TrainingData(examples)), settings
+    return [NluMessage(data={"text": line[2:].strip(), "intent": SAFEGUARDING_INTENT})
+            for block in blocks["nlu"] if block.get("intent") == SAFEGUARDING_INTENT
+            for line in block["examples"].splitlines() if line.strip()]
 
 
 def offline() -> Callable[[Message], str]:
