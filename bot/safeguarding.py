@@ -79,7 +79,7 @@ CHECK_EXAMPLES = "data/safeguarding/check.yml"
 """The crisis check's examples, relative to the project."""
 CHECK_C = 10.0
 """The check's inverse regularisation strength."""
-CHECK_VETO = 0.1
+CHECK_VETO = 0.25
 """Below this, the check overrules a signal or a learned guess: not a crisis."""
 CHECK_ALONE = 0.9
 """At or above this, the check alone brings the softer signpost."""
