@@ -33,3 +33,21 @@ def test_a_flow_a_topic_starts_for_the_council_counts_as_that_topic() -> None:
     assert not Result(asked, "sen_support").correct
     # another council's flow is not the answer
     assert not Result(Question("sefton", "x", ("sen_support",)), "havering_pathway").correct
+
+
+def test_a_council_topic_carrying_the_law_asked_about_is_counted_apart_not_as_correct() -> None:
+    # "can I ask for an assessment myself?" answered with the council's how-to-ask topic, which
+    # ends with the national topic's "What the law says" note: not the topic asked for, but not
+    # an answer to another question either
+    from tools.evaluate import Question, Result, law_notes, report
+
+    assert "who_can_request_assessment" in law_notes()["requesting_an_assessment"]
+    asked = Question("sefton", "can I ask myself?", ("who_can_request_assessment",))
+    layered = Result(asked, "requesting_an_assessment")
+    assert not layered.correct and layered.through_note and layered.confidently_wrong
+    unrelated = Result(asked, "provision_maps")
+    assert not unrelated.through_note and unrelated.confidently_wrong
+    assert not Result(asked, "suggestions").through_note
+    shown = report([layered, unrelated])
+    assert "the law asked about as the answer's note: 1" in shown
+    assert "~ sefton | can I ask myself?" in shown and "! sefton | can I ask myself?" in shown

@@ -64,6 +64,14 @@ class Result:
             & set(self.question.expect))
 
     @property
+    def through_note(self) -> bool:
+        """Whether, though not a topic the question accepts, the answer is a council's topic
+        whose "What the law says" note is from a national topic the question accepts: the law
+        it asked about, under the council's guidance (counted apart, not as correct)."""
+        return not self.correct and bool(set(law_notes().get(self.topic or "", ()))
+                                          & set(self.question.expect))
+
+    @property
     def confidently_wrong(self) -> bool:
         """Whether it answered a topic the question does not accept (rather than declining,
         offering choices, or answering right)."""
@@ -74,6 +82,17 @@ def flow_starts(council: str) -> dict[str, tuple[str, ...]]:
     """Each decision flow a question may start for this council, with the topics it starts
     from (the shipped knowledge's `starts_from`)."""
     return _flow_starts().get(council, {})
+
+
+@lru_cache(maxsize=1)
+def law_notes() -> dict[str, tuple[str, ...]]:
+    """Each topic with the national topics whose "What the law says" note its answer carries
+    (the shipped knowledge)."""
+    from actions.knowledge import load_knowledge
+    from actions.paths import KNOWLEDGE_DIR
+
+    kb = load_knowledge(KNOWLEDGE_DIR)
+    return {topic: tuple(f.id for f in kb.law_notes(topic)) for topic in kb.topics}
 
 
 @lru_cache(maxsize=1)
@@ -197,6 +216,8 @@ def report(results: list[Result]) -> str:
               f"({sum(r.correct for r in out_scope)}/{len(out_scope)})",
               f"wrong topic answered:        {confident_wrong_rate(results):.1%} "
               f"({sum(r.confidently_wrong for r in results)}/{len(results)})",
+              f"  of them, the law asked about as the answer's note: "
+              f"{sum(r.through_note for r in results)}",
               f"overall top-1 accuracy:      {accuracy(results):.1%} "
               f"({sum(r.correct for r in results)}/{len(results)})"]
     changed = scope_changes()
@@ -205,8 +226,10 @@ def report(results: list[Result]) -> str:
         lines.append(f"scope changes applied:       {len(moved)} (tests/eval/scope_changes.yaml)")
     misses = [r for r in results if not r.correct]
     if misses:
-        lines += ["", "misses (council | question | expected -> answered; ! = wrong topic):"]
-        lines += [f"{'!' if r.confidently_wrong else ' '} {r.question.council} | "
+        lines += ["", "misses (council | question | expected -> answered; ! = wrong topic, "
+                  "~ = wrong topic carrying the expected law note):"]
+        lines += [f"{'~' if r.through_note else '!' if r.confidently_wrong else ' '} "
+                  f"{r.question.council} | "
                   f"{r.question.text[:150]} | {'/'.join(r.question.expect)} -> {r.topic}"
                   for r in misses]
     return "\n".join(lines)
