@@ -134,6 +134,16 @@ def test_each_councils_request_answer_carries_the_right_to_ask_directly(kb, coun
         assert re.search(r"parent can ask the council|ask the council .*directly", law), topic
 
 
+@pytest.mark.parametrize("council", ["sefton", "havering"])
+def test_a_councils_criteria_are_never_given_as_the_legal_test(kb, council) -> None:
+    # Sefton's checklist was introduced as the council's "legal (statutory) expectations"; the
+    # test in law is lower (the child may have SEN and may need a plan), and comes after
+    reply = answers.compose_answer(kb, "ehc_assessment_criteria", council)
+    local, law = reply.text.split(kb.phrases["law_heading"], 1)
+    assert not re.search(r"\b(legal|statutory)\b", local, re.IGNORECASE)
+    assert "may have special educational needs" in law and "Local criteria do not" in law
+
+
 def test_a_flow_outcome_can_end_with_what_the_law_says(pack: Pack) -> None:
     from actions import flow_runner as run
 
