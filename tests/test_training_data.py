@@ -13,6 +13,7 @@ EVAL_SET = PROJECT_ROOT / "tests" / "eval" / "dev_questions.yaml"
 EXTENDED_SET = PROJECT_ROOT / "tests" / "eval" / "extended_questions.yaml"
 REALISTIC_SET = PROJECT_ROOT / "tests" / "eval" / "realistic_questions.yaml"
 NATIONAL_SET = PROJECT_ROOT / "tests" / "eval" / "national_questions.yaml"
+WORDINGS_SET = PROJECT_ROOT / "tests" / "eval" / "national_wordings.yaml"
 TOO_CLOSE = 88
 """Similarity (0-100) at which a training example counts as a copy of an evaluation question."""
 
@@ -41,8 +42,9 @@ def test_no_evaluation_question_or_close_copy_is_training_data(kb: KnowledgeBase
     assert copies == []
 
 
-@pytest.mark.parametrize("eval_set", [EVAL_SET, EXTENDED_SET, REALISTIC_SET, NATIONAL_SET],
-                         ids=["dev", "extended", "realistic", "national"])
+@pytest.mark.parametrize("eval_set", [EVAL_SET, EXTENDED_SET, REALISTIC_SET, NATIONAL_SET,
+                                      WORDINGS_SET],
+                         ids=["dev", "extended", "realistic", "national", "wordings"])
 def test_the_evaluation_set_names_only_real_topics_and_flows(kb: KnowledgeBase,
                                                              eval_set) -> None:
     named = {t for q in load_questions(eval_set) for t in q.expect}
@@ -67,8 +69,10 @@ removed on 2026-11-30, and the development figure fell with them.)"""
                                                (EXTENDED_SET, "questions"),
                                                (SAFEGUARDING_SET, "messages"),
                                                (REALISTIC_SET, "questions"),
-                                               (NATIONAL_SET, "questions")],
-                         ids=["dev", "extended", "safeguarding", "realistic", "national"])
+                                               (NATIONAL_SET, "questions"),
+                                               (WORDINGS_SET, "questions")],
+                         ids=["dev", "extended", "safeguarding", "realistic", "national",
+                              "wordings"])
 def test_no_training_example_is_a_paraphrase_of_an_evaluation_message(
         kb: KnowledgeBase, eval_set, key) -> None:
     from actions.search import index, lemmas

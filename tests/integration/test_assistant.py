@@ -7,7 +7,7 @@ import pytest
 
 from actions.knowledge import COMMON, KnowledgeBase
 from tests.integration.conftest import Conversation, custom_of
-from tests.test_training_data import EVAL_SET, EXTENDED_SET
+from tests.test_training_data import EVAL_SET, EXTENDED_SET, WORDINGS_SET
 from tools.evaluate import accuracy, confident_wrong_rate, evaluate, load_questions, report
 from tools.servers import Assistant
 
@@ -25,6 +25,14 @@ EXTENDED_MAX_WRONG_TOPIC = 0.05
 and 5%. They were lowered to 65%, 75% and 8% on 2026-11-29 when the national layer's 22 law
 topics joined the local ones, and restored on 2026-11-30 (measured on a fresh clone at 76.7%,
 86.4% and 1.1%)."""
+WORDINGS_MIN_PER_TOPIC = 2
+WORDINGS_MIN_SHARE = 0.8
+"""Every national topic, asked in 5 wordings on each council's page
+(tests/eval/national_wordings.yaml): at least WORDINGS_MIN_PER_TOPIC of a topic's 5 and
+WORDINGS_MIN_SHARE of all get the law, as the national answer or as the "What the law says"
+note of the council's answer. Issue 14 asks for every wording; on 2026-11-30 the weakest
+topics (annual reviews, under-fives) got 2 of 5 and the rest mostly "Did you mean", with
+84.5% overall: these bars hold that while the decision is made more sure (issue 17)."""
 
 
 def expected_owner(kb: KnowledgeBase, topic: str, council: str) -> str:
@@ -144,6 +152,22 @@ def test_the_evaluation_questions_reach_the_required_figures(
     assert in_scope >= min_accuracy, report(results)
     assert declined >= min_declined, report(results)
     assert confident_wrong_rate(results) <= max_wrong, report(results)
+
+
+@pytest.mark.integration
+def test_every_national_topic_is_answered_with_the_law_in_several_wordings_on_both_councils(
+        assistant: Assistant, capsys) -> None:
+    results = evaluate(assistant.webhook, load_questions(WORDINGS_SET))
+    with capsys.disabled():
+        print(f"\n{WORDINGS_SET.name}\n" + report(results))
+    answered: dict[tuple[str, str], int] = {}
+    for r in results:
+        key = (r.question.expect[0], r.question.council)
+        answered[key] = answered.get(key, 0) + (r.correct or r.through_note)
+    assert {council for _, council in answered} == {"havering", "sefton"}
+    weakest = {key: n for key, n in answered.items() if n < WORDINGS_MIN_PER_TOPIC}
+    assert weakest == {}, report(results)
+    assert sum(answered.values()) >= WORDINGS_MIN_SHARE * len(results), report(results)
 
 
 @pytest.mark.integration
