@@ -51,3 +51,18 @@ def test_a_council_topic_carrying_the_law_asked_about_is_counted_apart_not_as_co
     shown = report([layered, unrelated])
     assert "the law asked about as the answer's note: 1" in shown
     assert "~ sefton | can I ask myself?" in shown and "! sefton | can I ask myself?" in shown
+
+
+def test_did_you_mean_is_counted_right_when_an_accepted_topic_is_among_its_choices() -> None:
+    from tools.evaluate import Question, Result, first_suggested, report
+
+    asked = Question("havering", "how often is the plan looked at?", ("annual_reviews",))
+    choices = ["ehcp_sections", "annual_reviews"]
+    offered = [{"text": "Did you mean",
+                "custom": {"topic": "suggestions", "suggested": choices}}]
+    right = Result(asked, "suggestions", first_suggested(offered))
+    wrong = Result(asked, "suggestions", ("ehcp_sections",))
+    assert right.right_among_choices and not wrong.right_among_choices
+    assert not Result(asked, "annual_reviews", ("annual_reviews",)).right_among_choices
+    assert first_suggested([{"text": "hi"}]) == ()
+    assert '"Did you mean" with a right topic among the choices: 1 of 2' in report([right, wrong])

@@ -54,6 +54,13 @@ class Result:
     """The question asked."""
     topic: str | None
     """`custom.topic` of its first answer, or None if none came."""
+    suggested: tuple[str, ...] = ()
+    """The topics offered, when that answer was "Did you mean" (`custom.suggested`)."""
+
+    @property
+    def right_among_choices(self) -> bool:
+        """Whether "Did you mean" offered a topic the question accepts."""
+        return self.topic == "suggestions" and bool(set(self.suggested) & set(self.question.expect))
 
     @property
     def correct(self) -> bool:
@@ -165,6 +172,15 @@ def ask(webhook: str, text: str, council: str | None,
         return list(json.loads(response.read()))
 
 
+def first_suggested(messages: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The topics a "Did you mean" reply offered (`custom.suggested`), else none."""
+    for message in messages:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and custom.get("topic"):
+            return tuple(str(t) for t in custom.get("suggested") or ())
+    return ()
+
+
 def first_topic(messages: list[dict[str, Any]]) -> str | None:
     """The `custom.topic` of the first message that carries one."""
     for message in messages:
@@ -184,7 +200,11 @@ def evaluate(webhook: str, questions: list[Question], progress: str | None = Non
 
     shown = tqdm(questions, desc=progress, unit="question", leave=False,
                  disable=progress is None or not sys.stderr.isatty())
-    return [Result(q, first_topic(ask(webhook, q.text, q.council))) for q in shown]
+    results = []
+    for q in shown:
+        messages = ask(webhook, q.text, q.council)
+        results.append(Result(q, first_topic(messages), first_suggested(messages)))
+    return results
 
 
 def accuracy(results: list[Result]) -> float:
@@ -218,6 +238,9 @@ def report(results: list[Result]) -> str:
               f"({sum(r.confidently_wrong for r in results)}/{len(results)})",
               f"  of them, the law asked about as the answer's note: "
               f"{sum(r.through_note for r in results)}",
+              f"\"Did you mean\" with a right topic among the choices: "
+              f"{sum(r.right_among_choices for r in results)} of "
+              f"{sum(r.topic == 'suggestions' for r in results)}",
               f"overall top-1 accuracy:      {accuracy(results):.1%} "
               f"({sum(r.correct for r in results)}/{len(results)})"]
     changed = scope_changes()
