@@ -109,17 +109,14 @@ def curve(examples: Path | None = None, folds: int = FOLDS, seed: int = 7) -> st
     how many it finds alone, and how many ordinary messages it raises."""
     import random
 
-    from rasa.shared.nlu.training_data.message import Message as NluMessage
-
     from actions.knowledge import load_knowledge
     from actions.paths import KNOWLEDGE_DIR
     from bot.crisis_check import CrisisCheck, load_examples
-    from bot.safeguarding import SAFEGUARDING_INTENT, check_settings
+    from bot.safeguarding import check_settings
 
     settings = check_settings()
     texts, crisis = load_examples(examples or PROJECT_ROOT / str(settings["check_examples"]))
-    intent = [m.get("text") for m in _intent_examples()
-              if isinstance(m, NluMessage) and m.get("intent") == SAFEGUARDING_INTENT]
+    intent = [str(m.get("text")) for m in _intent_examples()]  # always in training, as fit_check
     order = list(range(len(texts)))
     random.Random(seed).shuffle(order)
     scored = [0.0] * len(texts)
