@@ -19,7 +19,7 @@ def make_tracker(intent: str = "greet", *, entities: list[dict[str, Any]] | None
                  metadata: dict[str, Any] | None = None, slots: dict[str, Any] | None = None,
                  events: list[dict[str, Any]] | None = None,
                  ranking: list[dict[str, Any]] | None = None, text: str = "...") -> Tracker:
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99},
               "entities": entities or [], "metadata": metadata or {},
               "intent_ranking": ranking or []}
     return Tracker.from_dict({
@@ -207,7 +207,8 @@ def test_out_of_scope_is_declined_with_its_topic(kb) -> None:
 
 
 @pytest.mark.parametrize(("topic", "confidence", "text", "expected"), [
-    ("senco_role", 0.9, "how do I pay my council tax", acts.ANSWER),  # sure: trusted
+    ("senco_role", 0.98, "how do I pay my council tax", acts.ANSWER),  # sure: trusted
+    ("senco_role", 0.9, "how do I pay my council tax", acts.DECLINE),  # no SEND words
     ("senco_role", 0.5, "", acts.ANSWER),  # a button: always answered
     ("sen_support", 0.7, "how do I register to vote", acts.DECLINE),  # no SEND words
     ("senco_role", 0.7, "what does the sendco do", acts.ANSWER),
