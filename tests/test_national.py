@@ -217,3 +217,36 @@ def test_a_question_split_between_a_local_topic_and_its_law_is_answered_locally_
     assert messages[0]["custom"]["topic"] == "requesting_an_assessment"
     assert messages[0]["custom"]["law"][0] in {"decision_to_assess", "who_can_request_assessment"}
     assert "What the law says" in messages[0]["text"]
+
+
+def test_law_topics_named_as_related_count_together_and_the_first_is_answered(kb) -> None:
+    from actions import actions as acts
+    from tests.test_actions import make_tracker, run
+
+    split = ranking(("nlu_fallback", 0.35), ("decision_to_issue_plan", 0.6),
+                    ("refusal_and_appeals", 0.25), ("sen_support", 0.1))
+    # related law topics among the best guesses add up; a local topic, or an unrelated or
+    # lower guess, does not
+    assert acts.with_related_law(kb, "decision_to_issue_plan", split) == pytest.approx(0.85)
+    assert acts.with_related_law(kb, "sen_support", split) == 0.0
+    assert acts.with_related_law(kb, "decision_to_issue_plan", ranking(
+        ("decision_to_issue_plan", 0.6), ("personal_budgets", 0.25))) == pytest.approx(0.6)
+    assert acts.with_related_law(kb, "decision_to_issue_plan", ranking(
+        ("decision_to_issue_plan", 0.6), ("sen_support", 0.2), ("senco_role", 0.1),
+        ("refusal_and_appeals", 0.05))) == pytest.approx(0.6)
+    # nearly tied between the two halves of that part of the law: answered, the other offered
+    text = "they assessed him and now say no plan, can we challenge that"
+    halves = ranking(("nlu_fallback", 0.35), ("decision_to_issue_plan", 0.46),
+                     ("refusal_and_appeals", 0.42))
+    tracker = make_tracker("nlu_fallback", text=text, metadata={"local_authority": "sefton"},
+                           ranking=halves)
+    messages, _ = run(acts.ActionSuggestTopics(), tracker)
+    assert messages[0]["custom"]["topic"] == "decision_to_issue_plan"
+    assert "/refusal_and_appeals" in [b["payload"] for b in messages[0]["buttons"]]
+    # the same split between unrelated law topics is still "Did you mean"
+    tracker = make_tracker("nlu_fallback", text=text, metadata={"local_authority": "sefton"},
+                           ranking=ranking(("nlu_fallback", 0.35),
+                                           ("decision_to_issue_plan", 0.46),
+                                           ("personal_budgets", 0.42)))
+    messages, _ = run(acts.ActionSuggestTopics(), tracker)
+    assert messages[0]["custom"]["topic"] == "suggestions"
