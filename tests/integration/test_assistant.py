@@ -26,13 +26,15 @@ and 5%. They were lowered to 65%, 75% and 8% on 2026-11-29 when the national lay
 topics joined the local ones, and restored on 2026-11-30 (measured on a fresh clone at 76.7%,
 86.4% and 1.1%)."""
 WORDINGS_MIN_PER_TOPIC = 2
-WORDINGS_MIN_SHARE = 0.8
+WORDINGS_MIN_SHARE = 0.85
 """Every national topic, asked in 5 wordings on each council's page
 (tests/eval/national_wordings.yaml): at least WORDINGS_MIN_PER_TOPIC of a topic's 5 and
 WORDINGS_MIN_SHARE of all get the law, as the national answer or as the "What the law says"
-note of the council's answer. Issue 14 asks for every wording; on 2026-11-30 the weakest
-topics (annual reviews, under-fives) got 2 of 5 and the rest mostly "Did you mean", with
-84.5% overall: these bars hold that while the decision is made more sure (issue 17)."""
+note of the council's answer. Issue 14 asks for every wording. On 2026-11-30 it was 180 of 220
+(81.8%) at first, then 194 (88.2%) after more questions for the law topics and related law
+topics counted together; 12 topics got all 5, annual reviews 2 and the EHC needs assessment 3,
+the rest "Did you mean" with the right topic among the choices. These bars hold that while the
+decision is made more sure (issue 17)."""
 
 
 def expected_owner(kb: KnowledgeBase, topic: str, council: str) -> str:
