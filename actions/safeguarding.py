@@ -90,6 +90,8 @@ class Assessment:
     """Whether the writer reads as a professional (role words, or the role metadata)."""
     spans: tuple[tuple[int, int], ...] = field(default=(), repr=False)
     """Character spans of the signal phrases that fired (to find the rest of the message)."""
+    sure: bool = False
+    """Whether a signal marked `sure` fired: the learned crisis check may not overrule it."""
 
     @property
     def present(self) -> bool:
@@ -130,6 +132,9 @@ class Signal:
     """Who is at risk when the sentence does not say."""
     phrases: tuple[str, ...]
     """Phrases in the file's little language (see knowledge/safeguarding.yml)."""
+    sure: bool = False
+    """Whether its phrases are so specific that the learned crisis check may not overrule it
+    (`sure: true`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +299,7 @@ class Detector:
         spans = tuple((starts[a], starts[b - 1] + len(doc[b - 1].text)) for _, a, b in fired)
         return Assessment(level=level, signals=ids, categories=categories, at_risk=at_risk,
                           cancelled=tuple(dict.fromkeys(cancelled)), professional=professional,
-                          spans=spans)
+                          spans=spans, sure=any(self.signals[i].sure for i in ids))
 
     @staticmethod
     def _who(signal: Signal, sentence: int, context: dict[str, list[int]]) -> str:
@@ -570,6 +575,7 @@ def _signals(raw: Any, where: str, problems: list[Problem]) -> list[Signal]:
         category = item.get("category")
         level = item.get("level", CRISIS)
         at_risk = item.get("at_risk", "child")
+        sure = item.get("sure", False)
         if not isinstance(item.get("id"), str):
             problems.append(Problem(where, f"{label}.id", "is missing", "name the signal"))
         elif category not in CATEGORIES:
@@ -585,9 +591,12 @@ def _signals(raw: Any, where: str, problems: list[Problem]) -> list[Signal]:
                 isinstance(p, str) and p.strip() for p in phrases):
             problems.append(Problem(where, f"{label}.phrases", "is not a list of phrases",
                                     "write one `- phrase` per line"))
+        elif not isinstance(sure, bool):
+            problems.append(Problem(where, f"{label}.sure", f"is {sure!r}",
+                                    "write `sure: true` or leave it out"))
         else:
             out.append(Signal(id=item["id"], category=category, level=level, at_risk=at_risk,
-                              phrases=tuple(p.strip() for p in phrases)))
+                              phrases=tuple(p.strip() for p in phrases), sure=sure))
     return out
 
 

@@ -16,11 +16,11 @@ with the intent the classifier learnt from examples (`safeguarding`):
 - otherwise a learned guess of `safeguarding` too weak to trust becomes `nlu_fallback`.
 Then the learned crisis check (bot/crisis_check.py), which reads the whole message, has its say:
 a crisis or concern it thinks less likely than `check_veto` is not one (an everyday use of the
-words: the signal is recorded as cancelled by `check`), and where nothing fired, a message it is
-at least `check_alone` sure of gets the softer signpost, and a professional's case it is that
-sure of ("disclosed today...", with the procedure's words) is a crisis, in the professional's
-wording, not just their route. The check is trained with the model,
-from data/safeguarding/check.yml and the `safeguarding` intent's examples.
+words: the signal is recorded as cancelled by `check`), unless a signal marked `sure` fired;
+where nothing fired, a message it is at least `check_alone` sure of gets the softer signpost;
+and a professional's case it is that sure of ("disclosed today...", with the procedure's
+words) is a crisis, in the professional's wording, not just their route. The check is trained
+with the model, from data/safeguarding/check.yml and the `safeguarding` intent's examples.
 Every message with any signal, even one cancelled as a figure of speech, carries
 `safeguarding` in its parse data (level, signal ids, categories, who is at risk: never text),
 so no decline, "Did you mean" or error reply leaves out the one-line signpost.
@@ -166,7 +166,7 @@ def checked_assessment(found: Assessment, checked: float, veto: float, alone: fl
                        words: int) -> Assessment:
     """The assessment once the crisis check, `checked` sure of a crisis in a message of
     `words` words, has had its say."""
-    if found.level in (CRISIS, CONCERN) and checked < veto:
+    if found.level in (CRISIS, CONCERN) and checked < veto and not found.sure:
         # Harm words in a message the check reads as ordinary: recorded as cancelled, so a
         # decline or "Did you mean" still carries the one-line signpost.
         return replace(found, level=None, cancelled=(*found.cancelled, CHECK_CANCELLED),

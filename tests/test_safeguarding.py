@@ -41,6 +41,8 @@ CRISES = [
     ("missing_child", "child", "nobody at the club has seen her for three hours"),
     ("emotional_abuse", "child", "my stepdad makes me eat my tea on the floor in the hall"),
     ("sexual_abuse", "child", "she says the older lad did sex to her at the park"),
+    ("grooming_exploitation", "child", "she comes home with a phone we never bought her"),
+    ("self_harm", "child", "he keeps holding a lighter against his arm when he's upset"),
 ]
 
 ORDINARY = [
@@ -209,6 +211,8 @@ def test_explain_names_the_phrase_that_fired(kb: KnowledgeBase) -> None:
     ("  - id: self_harm_words\n    category: self_harm",
      "  - id: self_harm_words\n    category: self_harm\n    level: maybe", "signals[1].level"),
     ("      - self injury\n", "      - self <injuries>\n", "self_harm_words"),
+    ("  - id: self_harm_words\n    category: self_harm",
+     "  - id: self_harm_words\n    category: self_harm\n    sure: perhaps", "signals[1].sure"),
     ("not_crisis:\n", "not_crisis: nothing\nx:\n", "not_crisis"),
 ])
 def test_a_broken_safeguarding_file_is_refused_with_the_field(pack: Pack, old, new,
@@ -351,6 +355,19 @@ def test_the_crisis_check_overrules_a_signal_it_reads_as_ordinary_and_speaks_alo
     assert (message.get("intent")["name"] == "safeguarding") is (level is not None)
     if found:
         assert found["check"] == checked
+
+
+def test_a_sure_signal_is_never_overruled_by_the_crisis_check(kb: KnowledgeBase) -> None:
+    from bot.safeguarding import checked_assessment
+
+    plan = "I looked up how many of my paracetamol it would take, not a crisis or anything"
+    found = kb.safeguarding.assess(plan)
+    assert found.sure and "ending_life_planned" in found.signals
+    assert checked_assessment(found, 0.0, 0.25, 0.9, len(plan.split())).level == "crisis"
+    # a signal not marked sure is overruled as before
+    found = kb.safeguarding.assess("her stepdad hits her when her mum is at work")
+    assert not found.sure
+    assert checked_assessment(found, 0.0, 0.25, 0.9, 9).level is None
 
 
 def test_the_crisis_check_learns_its_examples_and_is_saved_whole(tmp_path) -> None:

@@ -289,8 +289,8 @@ def _safeguarding(args: argparse.Namespace) -> int:
     veto, alone = float(settings["check_veto"]), float(settings["check_alone"])
     chance = check.probability(text)
     served = checked_assessment(found, chance, veto, alone, len(text.split()))
-    print(f"learned crisis check: {chance:.2f} (a signal needs at least {veto}; alone it needs "
-          f"{alone})")
+    print(f"learned crisis check: {chance:.2f} (a signal needs at least {veto}"
+          f"{', but a sure one fired' if found.sure else ''}; alone it needs {alone})")
     if served.level != found.level:
         print(f"level with the check: {served.level or 'none'}"
               + (" (answered, with the one-line signpost first)" if served.level is None else ""))
