@@ -343,6 +343,12 @@ def answer_topic(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: T
     role = current_role(tracker)
     response = respond.topic_response(kb, topic, council, role=role, text=latest_text(tracker),
                                       flow_state=tracker.get_slot("flow_state"))
+    # Answers are written for parents; a professional (by role, or by how they write: "SENCO
+    # here...") reads "the child", not "your child".
+    if not response.started_flow and (role == "professional" or role is None and (
+            kb.safeguarding.reads_as_professional(latest_text(tracker)))):
+        for reply in response.replies:
+            reply.text = answers.for_professional(reply.text)
     # A harm signal the learned crisis check overruled (bot.safeguarding): the message is
     # answered, but between a crisis and an ordinary question the assistant is unsure, so the
     # answer starts with the one-line signpost.

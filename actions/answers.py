@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -177,6 +178,15 @@ def menu(kb: KnowledgeBase, council: str | None, part: str | None = None) -> Rep
         buttons.append({"title": kb.phrases["menu_law_button"],
                         "payload": "/help" + json.dumps({"menu": LAW_MENU})})
     return Reply(text=kb.phrases["menu_intro"], buttons=buttons)
+
+
+_YOUR_CHILD = re.compile(r"\b([Yy])our child\b")
+
+
+def for_professional(text: str) -> str:
+    """An answer written for parents, worded for a professional: "the child", never "your
+    child" (a social worker is not told about "your child's SENCO")."""
+    return _YOUR_CHILD.sub(lambda m: "The child" if m.group(1) == "Y" else "the child", text)
 
 
 def suggestions(kb: KnowledgeBase, topic_ids: list[str], council: str | None) -> Reply:

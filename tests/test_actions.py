@@ -567,3 +567,24 @@ def test_feedback_about_no_known_topic_is_thanked_but_not_recorded(kb) -> None:
         "feedback_yes", entities=[{"entity": "topic", "value": "<script>"}]))
     assert messages[0]["text"] == kb.phrases["feedback_thanks"] and events == []
 
+
+
+@pytest.mark.parametrize(("text", "metadata"), [
+    ("what is stage 2 support", {"local_authority": "havering", "role": "professional"}),
+    ("SENCO here: what is stage 2 support", {"local_authority": "havering"}),
+    ("a family I support asked me what stage 2 support is", {"local_authority": "havering"}),
+])
+def test_a_professional_is_told_about_the_child_not_your_child(kb, text, metadata) -> None:
+    assert "your child" in answers.compose_answer(kb, "sen_support", "havering").text.lower()
+    messages, _ = run(acts.ActionAnswerTopic(), make_tracker("sen_support", text=text,
+                                                            metadata=metadata))
+    assert messages[0]["custom"]["topic"] == "sen_support"
+    assert "your child" not in messages[0]["text"].lower() and "the child" in messages[0]["text"]
+
+
+def test_a_parent_is_still_told_about_your_child(kb) -> None:
+    messages, _ = run(acts.ActionAnswerTopic(), make_tracker(
+        "sen_support", text="what is stage 2 support", metadata={"local_authority": "havering"}))
+    assert "your child" in messages[0]["text"].lower()
+    assert answers.for_professional("Your child's SENCO and your child") == \
+        "The child's SENCO and the child"
