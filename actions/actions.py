@@ -344,9 +344,10 @@ def answer_topic(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: T
     response = respond.topic_response(kb, topic, council, role=role, text=latest_text(tracker),
                                       flow_state=tracker.get_slot("flow_state"))
     # Answers are written for parents; a professional (by role, or by how they write: "SENCO
-    # here...") reads "the child", not "your child".
-    if not response.started_flow and (role == "professional" or role is None and (
-            kb.safeguarding.reads_as_professional(latest_text(tracker)))):
+    # here...", which the NLU's safeguarding component marks as the `writer`) reads "the child",
+    # not "your child".
+    writer = tracker.latest_message.get("writer")
+    if not response.started_flow and (role or writer) == "professional":
         for reply in response.replies:
             reply.text = answers.for_professional(reply.text)
     # A harm signal the learned crisis check overruled (bot.safeguarding): the message is

@@ -160,10 +160,6 @@ class Safeguarding:
         """What the message shows (see the module docstring)."""
         return self.detector.assess(text, role)
 
-    def reads_as_professional(self, text: str) -> bool:
-        """Whether the message reads as written by a professional (see Detector)."""
-        return self.detector.reads_as_professional(text)
-
     def contact_lines(self, council: str | None) -> tuple[str, ...]:
         """The council's published safeguarding contacts, if the pack records any."""
         return self.contacts.get(council or "", ())
@@ -201,13 +197,6 @@ class Detector:
         """Each phrase word's base form and its regular endings, with the base form: a
         misspelt word is corrected to the nearest of these ("harmimg" to "harming")."""
         self.spellings = tuple(sorted(self.surface))
-
-    def reads_as_professional(self, text: str) -> bool:
-        """Whether the message reads as written by a professional (the `professional` context
-        words: "SENCO here", "a family I support", "my caseload")."""
-        doc, _, sentence_of = self._doc(text)
-        return bool(len(doc)) and any(key == "professional" for key, _, _ in self._matches(
-            self.context_matcher, doc, sentence_of))
 
     def assess(self, text: str, role: str | None = None) -> Assessment:
         """What the message shows (see the module docstring)."""

@@ -64,6 +64,10 @@ log = logging.getLogger(__name__)
 SAFEGUARDING_INTENT = "safeguarding"
 PARSE_KEY = "safeguarding"
 """The parse-data key that carries the assessment (see Assessment.record)."""
+WRITER_KEY = "writer"
+"""The parse-data key set to `professional` when the message reads as a professional's ("SENCO
+here", "my caseload": the `professional` context words), so that answers need not read it
+again."""
 LEARNED_CRISIS = 0.95
 """The least confidence in the learned `safeguarding` intent that brings the crisis reply when
 the detector found nothing (bot/config.yml says how it was chosen)."""
@@ -303,6 +307,8 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
             found = Assessment(level=level, signals=("learned",), categories=("unspecified",),
                                at_risk=("child",), cancelled=found.cancelled,
                                professional=found.professional)
+        if found.professional:
+            message.set(WRITER_KEY, "professional", add_to_output=True)
         words = len(text.split())
         # The check changes nothing for a short message with no signal (a flow answer, "yes"):
         # it is not asked there, on the path every message takes.

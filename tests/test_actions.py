@@ -18,10 +18,11 @@ from tests.conftest import Pack
 def make_tracker(intent: str = "greet", *, entities: list[dict[str, Any]] | None = None,
                  metadata: dict[str, Any] | None = None, slots: dict[str, Any] | None = None,
                  events: list[dict[str, Any]] | None = None,
-                 ranking: list[dict[str, Any]] | None = None, text: str = "...") -> Tracker:
+                 ranking: list[dict[str, Any]] | None = None, text: str = "...",
+                 parsed: dict[str, Any] | None = None) -> Tracker:
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.99},
               "entities": entities or [], "metadata": metadata or {},
-              "intent_ranking": ranking or []}
+              "intent_ranking": ranking or [], **(parsed or {})}
     return Tracker.from_dict({
         "sender_id": "test-conversation", "slots": slots or {}, "latest_message": latest,
         "events": events or [], "paused": False, "followup_action": None,
@@ -569,15 +570,17 @@ def test_feedback_about_no_known_topic_is_thanked_but_not_recorded(kb) -> None:
 
 
 
-@pytest.mark.parametrize(("text", "metadata"), [
-    ("what is stage 2 support", {"local_authority": "havering", "role": "professional"}),
-    ("SENCO here: what is stage 2 support", {"local_authority": "havering"}),
-    ("a family I support asked me what stage 2 support is", {"local_authority": "havering"}),
+@pytest.mark.parametrize(("text", "metadata", "parsed"), [
+    ("what is stage 2 support", {"local_authority": "havering", "role": "professional"}, {}),
+    # the NLU's safeguarding component marks how a message reads (tests/test_safeguarding.py)
+    ("SENCO here: what is stage 2 support", {"local_authority": "havering"},
+     {"writer": "professional"}),
 ])
-def test_a_professional_is_told_about_the_child_not_your_child(kb, text, metadata) -> None:
+def test_a_professional_is_told_about_the_child_not_your_child(kb, text, metadata,
+                                                               parsed) -> None:
     assert "your child" in answers.compose_answer(kb, "sen_support", "havering").text.lower()
     messages, _ = run(acts.ActionAnswerTopic(), make_tracker("sen_support", text=text,
-                                                            metadata=metadata))
+                                                            metadata=metadata, parsed=parsed))
     assert messages[0]["custom"]["topic"] == "sen_support"
     assert "your child" not in messages[0]["text"].lower() and "the child" in messages[0]["text"]
 

@@ -238,6 +238,21 @@ def _message(text: str, intent: str, confidence: float) -> object:
                                             {"name": "sen_support", "confidence": 0.05}]})
 
 
+@pytest.mark.parametrize(("text", "writer"), [
+    ("SENCO here: what is stage 2 support", "professional"),
+    ("a family I support asked me what stage 2 support is", "professional"),
+    ("what is stage 2 support", None),
+])
+def test_the_nlu_component_marks_a_message_that_reads_as_a_professionals(
+        kb: KnowledgeBase, text, writer) -> None:
+    from bot.safeguarding import SafeguardingClassifier, SafeguardingReader
+
+    message = _message(text, "sen_support", 0.9)
+    SafeguardingReader(kb.safeguarding).process([message])
+    SafeguardingClassifier(kb.safeguarding).process([message])
+    assert message.get("writer") == writer
+
+
 def test_the_nlu_component_puts_safeguarding_first_and_keeps_the_ranking_behind_it(
         kb: KnowledgeBase) -> None:
     from bot.safeguarding import SafeguardingClassifier
