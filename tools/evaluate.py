@@ -92,25 +92,27 @@ def flow_starts(council: str) -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
-def law_notes() -> dict[str, tuple[str, ...]]:
-    """Each topic with the national topics whose "What the law says" note its answer carries
-    (the shipped knowledge)."""
+def _shipped() -> Any:
+    """The shipped knowledge, loaded once for flow_starts and law_notes."""
     from actions.knowledge import load_knowledge
     from actions.paths import KNOWLEDGE_DIR
 
-    kb = load_knowledge(KNOWLEDGE_DIR)
+    return load_knowledge(KNOWLEDGE_DIR)
+
+
+@lru_cache(maxsize=1)
+def law_notes() -> dict[str, tuple[str, ...]]:
+    """Each topic with the national topics whose "What the law says" note its answer carries
+    (the shipped knowledge)."""
+    kb = _shipped()
     return {topic: tuple(f.id for f in kb.law_notes(topic)) for topic in kb.topics}
 
 
 @lru_cache(maxsize=1)
 def _flow_starts() -> dict[str, dict[str, tuple[str, ...]]]:
-    """Every council's flow_starts, from one load of the shipped knowledge."""
-    from actions.knowledge import load_knowledge
-    from actions.paths import KNOWLEDGE_DIR
-
-    kb = load_knowledge(KNOWLEDGE_DIR)
+    """Every council's flow_starts, from the shipped knowledge."""
     return {council: {flow.id: tuple(flow.starts_from) for flow in flows.values()}
-            for council, flows in kb.flows.items()}
+            for council, flows in _shipped().flows.items()}
 
 
 SCOPE_CHANGES = Path(__file__).resolve().parent.parent / "tests" / "eval" / "scope_changes.yaml"
@@ -172,22 +174,24 @@ def ask(webhook: str, text: str, council: str | None,
         return list(json.loads(response.read()))
 
 
-def first_suggested(messages: list[dict[str, Any]]) -> tuple[str, ...]:
-    """The topics a "Did you mean" reply offered (`custom.suggested`), else none."""
+def _first_custom(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The custom payload of the first message that carries a `topic`, else empty."""
     for message in messages:
         custom = message.get("custom")
         if isinstance(custom, dict) and custom.get("topic"):
-            return tuple(str(t) for t in custom.get("suggested") or ())
-    return ()
+            return custom
+    return {}
+
+
+def first_suggested(messages: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The topics a "Did you mean" reply offered (`custom.suggested`), else none."""
+    return tuple(str(t) for t in _first_custom(messages).get("suggested") or ())
 
 
 def first_topic(messages: list[dict[str, Any]]) -> str | None:
     """The `custom.topic` of the first message that carries one."""
-    for message in messages:
-        custom = message.get("custom")
-        if isinstance(custom, dict) and custom.get("topic"):
-            return str(custom["topic"])
-    return None
+    topic = _first_custom(messages).get("topic")
+    return str(topic) if topic else None
 
 
 def evaluate(webhook: str, questions: list[Question], progress: str | None = None
