@@ -82,6 +82,8 @@ council; its topic is answered from the word search alone only when the best top
 least DECISIVE_WORDS and DECISIVE_RATIO times the next; otherwise "Did you mean". (2.5, from
 3.0, when the national layer's 22 topics made words shared by more topics weigh less.)"""
 
+SAFEGUARDING_INTENT, OUT_OF_SCOPE_INTENT = "safeguarding", "out_of_scope"
+"""The NLU's intents for a safeguarding message and for a subject the guidance does not cover."""
 LAST_RESORT_ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
 """Said only when even the knowledge (and so its phrases) cannot be loaded."""
 
@@ -286,13 +288,15 @@ def unanswered(tracker: Tracker, outcome: str, suggested: list[str] | None = Non
 
 
 def decline(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker,
-            subject: str | None) -> list[EventType]:
+            subject: str | None, signpost: bool = True) -> list[EventType]:
     """Say kindly that the guidance does not cover this and where to look; offer any topics
-    the message also named; record it as unanswered."""
+    the message also named; record it as unanswered. `signpost`: False when the safeguarding
+    signpost was just given, in a reply of its own."""
     council = current_council(kb, tracker)
     mentioned = search.index(kb).mentioned(latest_text(tracker))
     reply = answers.out_of_scope(kb, council, subject, mentioned)
-    reply.text = with_signpost(kb, tracker, reply.text)
+    if signpost:
+        reply.text = with_signpost(kb, tracker, reply.text)
     resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))
     if resume is not None:
         reply.buttons.insert(0, resume)
@@ -314,16 +318,18 @@ def _without_councils(tracker: Tracker) -> str:
 
 
 def offer_suggestions(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker,
-                      text: str) -> list[EventType]:
+                      text: str, signpost: bool = True) -> list[EventType]:
     """"Did you mean" the closest topics, ranked by the NLU and the word search together, with
-    "Something else" and the flow to carry on with; record the message as unanswered."""
+    "Something else" and the flow to carry on with; record the message as unanswered.
+    `signpost`: as for `decline`."""
     ranking = tracker.latest_message.get("intent_ranking") or []
     nlu = [(str(r.get("name")), float(r.get("confidence") or 0.0)) for r in ranking
            if r.get("name") in kb.topics]
     ranked = [m.topic for m in search.index(kb).search(text, nlu)][:MAX_SUGGESTIONS]
     council = current_council(kb, tracker)
     reply = answers.suggestions(kb, ranked, council) if ranked else answers.menu(kb, council)
-    reply.text = with_signpost(kb, tracker, reply.text)
+    if signpost:
+        reply.text = with_signpost(kb, tracker, reply.text)
     resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))
     if resume is not None:
         reply.buttons.insert(0, resume)
@@ -524,32 +530,41 @@ class ActionSuggestTopics(KnowledgeAction):
             for reply in step.replies:
                 send(dispatcher, reply)
             return [SlotSet("flow_state", step.state)]
-        # Unsure of any one topic, the NLU may still be sure of a local topic and the law
-        # under it together (family_choice).
-        chosen = family_choice(kb, tracker.latest_message.get("intent_ranking") or [])
-        subject = kb.out_of_scope.subject_of(
-            text, covered_by(kb, chosen[0]) if chosen is not None else ())
-        if subject is not None:
-            return decline(kb, dispatcher, tracker, subject)
-        if search.index(kb).relevance(latest_text(tracker)) < MIN_RELEVANCE:
-            return decline(kb, dispatcher, tracker, None)
-        if chosen is not None:
-            topic, sure = chosen
-            index, kin = search.index(kb), family_members(kb, topic)
-            council = current_council(kb, tracker)
-            ranking = tracker.latest_message.get("intent_ranking") or []
-            others = [float(r.get("confidence") or 0.0) for r in ranking
-                      if r.get("name") in kb.topics and r.get("name") not in {topic, *kin}]
-            tied = bool(others) and sure - max(others) < TIED_WITHIN
-            typed = latest_text(tracker)
-            answer = not tied and (
-                sure >= SURE_ALONE and verdict(index, topic, sure, typed, kin,
-                                               kb.national_only(topic)) == ANSWER
-                or sure >= SURE_WITH_TOP_WORDS and top_words_agree(index, topic, typed, kin)
-            ) or with_related_law(kb, topic, ranking) >= SURE_ALONE_NATIONAL
-            if answer and not answers.needs_council(kb, topic, council):
-                return answer_topic(kb, dispatcher, tracker, topic, council)
-        return offer_suggestions(kb, dispatcher, tracker, text)
+        return when_unsure(kb, dispatcher, tracker)
+
+
+def when_unsure(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker,
+                signpost: bool = True) -> list[EventType]:
+    """What the assistant does with a message it is unsure of: decline a subject the guidance
+    does not cover, or a message with too few of its words; answer a topic the NLU and the
+    word search agree on; else offer the closest topics. `signpost`: as for `decline`."""
+    text = tracker.latest_message.get("text") or ""
+    # Unsure of any one topic, the NLU may still be sure of a local topic and the law
+    # under it together (family_choice).
+    chosen = family_choice(kb, tracker.latest_message.get("intent_ranking") or [])
+    subject = kb.out_of_scope.subject_of(
+        text, covered_by(kb, chosen[0]) if chosen is not None else ())
+    if subject is not None:
+        return decline(kb, dispatcher, tracker, subject, signpost)
+    if search.index(kb).relevance(latest_text(tracker)) < MIN_RELEVANCE:
+        return decline(kb, dispatcher, tracker, None, signpost)
+    if chosen is not None:
+        topic, sure = chosen
+        index, kin = search.index(kb), family_members(kb, topic)
+        council = current_council(kb, tracker)
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        others = [float(r.get("confidence") or 0.0) for r in ranking
+                  if r.get("name") in kb.topics and r.get("name") not in {topic, *kin}]
+        tied = bool(others) and sure - max(others) < TIED_WITHIN
+        typed = latest_text(tracker)
+        answer = not tied and (
+            sure >= SURE_ALONE and verdict(index, topic, sure, typed, kin,
+                                           kb.national_only(topic)) == ANSWER
+            or sure >= SURE_WITH_TOP_WORDS and top_words_agree(index, topic, typed, kin)
+        ) or with_related_law(kb, topic, ranking) >= SURE_ALONE_NATIONAL
+        if answer and not answers.needs_council(kb, topic, council):
+            return answer_topic(kb, dispatcher, tracker, topic, council)
+    return offer_suggestions(kb, dispatcher, tracker, text, signpost)
 
 
 class ActionSignpostOutOfScope(KnowledgeAction):
@@ -661,7 +676,24 @@ class ActionRespondSafeguarding(KnowledgeAction):
                 send(dispatcher, answers.council_prompt(kb))
                 return [*events, SlotSet("pending_topic", topic_asked)]
             events += answer_topic(kb, dispatcher, tracker, topic_asked, council)
+        elif level == CONCERN:
+            # The softer signpost is not an answer: the question still gets what any message
+            # the assistant is unsure of gets (a decline with where to look, or "Did you mean").
+            events += after_soft_signpost(kb, dispatcher, tracker)
         return events
+
+
+def after_soft_signpost(kb: KnowledgeBase, dispatcher: CollectingDispatcher,
+                        tracker: Tracker) -> list[EventType]:
+    """After the softer signpost, with no topic sure enough to answer: the decline when the
+    NLU's best guess beside safeguarding is out of scope, else what `when_unsure` does; either
+    without a second signpost."""
+    ranking = [r for r in tracker.latest_message.get("intent_ranking") or []
+               if r.get("name") not in (SAFEGUARDING_INTENT, "nlu_fallback")]
+    if ranking and ranking[0].get("name") == OUT_OF_SCOPE_INTENT:
+        return decline(kb, dispatcher, tracker,
+                       kb.out_of_scope.subject_of(latest_text(tracker)), signpost=False)
+    return when_unsure(kb, dispatcher, tracker, signpost=False)
 
 
 def question_beside(kb: KnowledgeBase, tracker: Tracker, found: dict[str, Any]) -> str | None:

@@ -87,9 +87,18 @@ CHECK_VETO = 0.25
 """Below this, the check overrules a signal or a learned guess: not a crisis."""
 CHECK_ALONE = 0.9
 """At or above this, the check alone brings the softer signpost."""
+CHECK_LEAN = 0.7
+"""Between a crisis and "I can't help with that", lean to the signpost: where nothing fired and
+the message would otherwise be declined or met with "Did you mean", a check this sure brings
+the softer signpost."""
+CHECK_CASE = 0.95
+"""At or above this, a professional's procedure question with no harm signal is a case."""
 CHECK_ALONE_WORDS = 6
 """The fewest words the check alone speaks on: a shorter message ("I'm her mum", answering a
 flow's question) says too little, and the check was sure of that one."""
+CHECK_LEANED = "check_unsure"
+"""The signal recorded when the check brought the softer signpost to a message the assistant
+was otherwise unsure of (`check_lean`)."""
 CHECK_FILE = "crisis_check.npz"
 """The fitted check, in the component's model storage."""
 
@@ -167,23 +176,31 @@ class SafeguardingReader(GraphComponent, IntentClassifier):
 
 
 def checked_assessment(found: Assessment, checked: float, veto: float, alone: float,
-                       words: int) -> Assessment:
+                       words: int, lean: float | None = None, unsure: bool = False,
+                       case: float = 1.0) -> Assessment:
     """The assessment once the crisis check, `checked` sure of a crisis in a message of
-    `words` words, has had its say."""
+    `words` words, has had its say; `unsure`: the message would otherwise be declined or met
+    with "Did you mean", where a check of at least `lean` is enough for the softer signpost;
+    `case`: how sure it must be to read a professional's procedure question with no harm
+    signal as a case to report."""
     if found.level in (CRISIS, CONCERN) and checked < veto and not found.sure:
         # Harm words in a message the check reads as ordinary: recorded as cancelled, so a
         # decline or "Did you mean" still carries the one-line signpost.
         return replace(found, level=None, cancelled=(*found.cancelled, CHECK_CANCELLED),
                        spans=())
-    if found.level is None and checked >= alone and words >= CHECK_ALONE_WORDS:
-        return Assessment(level=CONCERN, signals=("check",), categories=("unspecified",),
-                          at_risk=("child",), cancelled=found.cancelled,
-                          professional=found.professional)
-    if (found.level == PROCEDURE and checked >= alone
-            and any(c != PROCEDURE for c in found.categories)):
-        # A professional who names the procedure and tells of a harm the check is sure of is
-        # reporting a case ("a young person on my caseload disclosed today..."), not asking about
-        # the process: the crisis reply comes first, worded for a professional.
+    if found.level is None and words >= CHECK_ALONE_WORDS and (
+            checked >= alone or (unsure and lean is not None and checked >= lean)):
+        return Assessment(level=CONCERN,
+                          signals=("check",) if checked >= alone else (CHECK_LEANED,),
+                          categories=("unspecified",), at_risk=("child",),
+                          cancelled=found.cancelled, professional=found.professional)
+    harm = any(c != PROCEDURE for c in found.categories)
+    if found.level == PROCEDURE and checked >= (alone if harm else max(alone, case)):
+        # A professional who names the procedure and whose message the check is sure of is
+        # reporting a case ("a young person on my caseload disclosed today...", "he told me he
+        # does it most nights, our DSL has gone home"), not asking about the process: the crisis
+        # reply comes first, worded for a professional. With no harm signal beside the
+        # procedure's words, the check must be surer (`case`).
         return replace(found, level=CRISIS, signals=(*found.signals, "check"))
     return found
 
@@ -215,13 +232,16 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
     def get_default_config() -> dict[str, Any]:
         return {"learned_crisis": LEARNED_CRISIS, "learned_concern": LEARNED_CONCERN,
                 "learned_lean": LEARNED_LEAN, "check_examples": CHECK_EXAMPLES,
-                "check_c": CHECK_C, "check_veto": CHECK_VETO, "check_alone": CHECK_ALONE}
+                "check_c": CHECK_C, "check_veto": CHECK_VETO, "check_alone": CHECK_ALONE,
+                "check_lean": CHECK_LEAN, "check_case": CHECK_CASE}
 
     def __init__(self, safeguarding: Safeguarding, learned_crisis: float = LEARNED_CRISIS,
                  learned_concern: float = LEARNED_CONCERN,
                  learned_lean: float = LEARNED_LEAN, check: CrisisCheck | None = None,
                  check_veto: float = CHECK_VETO, check_alone: float = CHECK_ALONE,
-                 config: dict[str, Any] | None = None, model_storage: ModelStorage | None = None,
+                 check_lean: float = CHECK_LEAN, check_case: float = CHECK_CASE,
+                 config: dict[str, Any] | None = None,
+                 model_storage: ModelStorage | None = None,
                  resource: Resource | None = None) -> None:
         self.safeguarding = safeguarding
         self.learned_crisis = learned_crisis
@@ -230,6 +250,8 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
         self.check = check
         self.check_veto = check_veto
         self.check_alone = check_alone
+        self.check_lean = check_lean
+        self.check_case = check_case
         self._config = {**self.get_default_config(), **(config or {})}
         self._model_storage = model_storage
         self._resource = resource
@@ -241,7 +263,8 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
         config = {**cls.get_default_config(), **config}
         return cls(load(), float(config["learned_crisis"]), float(config["learned_concern"]),
                    float(config["learned_lean"]), check, float(config["check_veto"]),
-                   float(config["check_alone"]), config, model_storage, resource)
+                   float(config["check_alone"]), float(config["check_lean"]),
+                   float(config["check_case"]), config, model_storage, resource)
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -275,16 +298,22 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
             self._process(message)
         return messages
 
+    @staticmethod
+    def _unsure(message: Message) -> bool:
+        """Whether the assistant would otherwise decline the message or be unsure of it: no
+        intent but `safeguarding` reaches UNSURE_BELOW, or out_of_scope leads."""
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        others = [r for r in ranking if r.get("name") not in (SAFEGUARDING_INTENT, "nlu_fallback")]
+        return (not others or others[0].get("name") == "out_of_scope"
+                or float(others[0].get("confidence") or 0.0) < UNSURE_BELOW)
+
     def _lean_to_signpost(self, message: Message) -> bool:
         """Whether a learned safeguarding guess of at least `learned_lean` meets a message the
         assistant would otherwise decline or be unsure of."""
         ranking = message.get(INTENT_RANKING_KEY) or []
         guess = next((float(r.get("confidence") or 0.0) for r in ranking
                       if r.get("name") == SAFEGUARDING_INTENT), 0.0)
-        others = [r for r in ranking if r.get("name") not in (SAFEGUARDING_INTENT, "nlu_fallback")]
-        unsure = (not others or others[0].get("name") == "out_of_scope"
-                  or float(others[0].get("confidence") or 0.0) < UNSURE_BELOW)
-        return guess >= self.learned_lean and unsure
+        return guess >= self.learned_lean and self._unsure(message)
 
     def _process(self, message: Message) -> None:
         original = message.get(ORIGINAL_TEXT_KEY)
@@ -315,7 +344,8 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
         asked = self.check is not None and (found.level is not None or words >= CHECK_ALONE_WORDS)
         checked = self.check.probability(text) if asked and self.check is not None else None
         if checked is not None:
-            found = checked_assessment(found, checked, self.check_veto, self.check_alone, words)
+            found = checked_assessment(found, checked, self.check_veto, self.check_alone, words,
+                                       self.check_lean, self._unsure(message), self.check_case)
         if found.present:
             message.set(PARSE_KEY, {**found.record(), "learned": round(learned, 3),
                                     "check": None if checked is None else round(checked, 3),

@@ -491,6 +491,28 @@ def test_a_crisis_with_no_send_question_gets_the_signpost_alone(kb) -> None:
     assert [m["custom"]["topic"] for m in messages] == ["safeguarding"]
 
 
+@pytest.mark.parametrize(("leader", "then"), [
+    ("out_of_scope", "out_of_scope"),  # the decline it would have had, with where to look
+    ("sen_support", "suggestions"),  # or the choices it would have had
+])
+def test_the_softer_signpost_is_followed_by_what_the_question_would_otherwise_get(
+        kb, leader, then) -> None:
+    text = "the school SENCO says his SEN support is fine but his reading is worse and I am lost"
+    messages, events = run(acts.ActionRespondSafeguarding(), safeguarding_tracker(
+        text, "concern", [{"name": "safeguarding", "confidence": 1.0},
+                          {"name": leader, "confidence": 0.25},
+                          {"name": "sen_support" if leader != "sen_support" else "senco_role",
+                           "confidence": 0.2}]))
+    assert messages[0]["text"] == kb.safeguarding.soft_reply
+    assert len(messages) == 2
+    second = messages[1]
+    assert (second["custom"]["topic"] == "out_of_scope") is (then == "out_of_scope")
+    assert (second["custom"]["topic"] == "suggestions") is (then == "suggestions")
+    # the signpost is given once, in its own reply, not again in the next
+    assert kb.safeguarding.signpost_line not in second["text"]
+    assert any(e.get("name") == "unanswered" for e in events if isinstance(e, dict))
+
+
 @pytest.mark.parametrize(("level", "professional", "reply", "topic"), [
     ("crisis", True, "professional_reply", "safeguarding"),
     ("concern", False, "soft_reply", "safeguarding"),

@@ -347,8 +347,10 @@ class _FixedCheck:
     # a professional's procedure question is their route whatever the check says
     ("I have a safeguarding concern about a child on my caseload, what do I do?", 0.0,
      "procedure", False),
-    ("I have a safeguarding concern about a child on my caseload, what do I do?", 0.95,
-     "procedure", False),  # no harm told: a question about the process, however sure
+    ("I have a safeguarding concern about a child on my caseload, what do I do?", 0.93,
+     "procedure", False),  # no harm signal: a question about the process unless surer still
+    ("I have a safeguarding concern about a child on my caseload, what do I do?", 0.97,
+     "crisis", False),  # at `check_case` (0.95): a case told in words no signal knows
     # a professional telling of a harm with the procedure's words: their route, unless the
     # check is sure it is a case happening now
     ("Social worker: a girl on my caseload disclosed that her stepdad hits her. What is the "
@@ -383,6 +385,29 @@ def test_a_sure_signal_is_never_overruled_by_the_crisis_check(kb: KnowledgeBase)
     found = kb.safeguarding.assess("her stepdad hits her when her mum is at work")
     assert not found.sure
     assert checked_assessment(found, 0.0, 0.25, 0.9, 9).level is None
+
+
+@pytest.mark.parametrize(("leader", "confidence", "level"), [
+    ("out_of_scope", 0.9, "concern"),  # it would be declined: lean to the signpost
+    ("sen_support", 0.2, "concern"),  # it would get "Did you mean": lean to the signpost
+    ("sen_support", 0.6, None),  # it would be answered: the check alone must be surer
+])
+def test_where_the_assistant_is_unsure_a_moderately_sure_check_brings_the_softer_signpost(
+        kb: KnowledgeBase, leader, confidence, level) -> None:
+    from bot.safeguarding import CHECK_LEANED, SafeguardingClassifier
+
+    component = SafeguardingClassifier(kb.safeguarding, check=_FixedCheck(0.75),  # type: ignore[arg-type]
+                                       check_veto=0.25, check_alone=0.9, check_lean=0.7)
+    message = _message("we had a really bad night again and I don't know who to ask", leader,
+                       confidence)
+    component.process([message])
+    found = message.get("safeguarding") or {}
+    assert found.get("level") == level
+    if level is not None:
+        assert found["signals"] == [CHECK_LEANED]
+        assert message.get("intent")["name"] == "safeguarding"
+        # the ranking behind it is kept, so the action can still decline or offer choices
+        assert [r["name"] for r in message.get("intent_ranking")][:2] == ["safeguarding", leader]
 
 
 def test_the_crisis_check_learns_its_examples_and_is_saved_whole(tmp_path) -> None:

@@ -288,9 +288,11 @@ def _safeguarding(args: argparse.Namespace) -> int:
     check, settings = fitted_check()
     veto, alone = float(settings["check_veto"]), float(settings["check_alone"])
     chance = check.probability(text)
-    served = checked_assessment(found, chance, veto, alone, len(text.split()))
+    lean, case = float(settings["check_lean"]), float(settings["check_case"])
+    served = checked_assessment(found, chance, veto, alone, len(text.split()), case=case)
     print(f"learned crisis check: {chance:.2f} (a signal needs at least {veto}"
-          f"{', but a sure one fired' if found.sure else ''}; alone it needs {alone})")
+          f"{', but a sure one fired' if found.sure else ''}; alone it needs {alone}, or {lean}"
+          " where the assistant is otherwise unsure of the message)")
     if served.level != found.level:
         print(f"level with the check: {served.level or 'none'}"
               + (" (answered, with the one-line signpost first)" if served.level is None else ""))

@@ -173,7 +173,7 @@ def offline() -> Callable[[Message], str]:
     def classify(m: Message) -> str:
         found = checked_assessment(safeguarding.assess(m.text), check.probability(m.text),
                                    float(settings["check_veto"]), float(settings["check_alone"]),
-                                   len(m.text.split()))
+                                   len(m.text.split()), case=float(settings["check_case"]))
         return found.level or "answer"
     return classify
 
