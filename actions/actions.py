@@ -416,6 +416,17 @@ class ActionAnswerTopic(KnowledgeAction):
         return answer_topic(kb, dispatcher, tracker, topic, council)
 
 
+def out_of_scope_leads(ranking: list[dict[str, Any]], chosen: tuple[str, float] | None) -> bool:
+    """Whether, in a message the NLU is unsure of, its best guess is that the guidance does not
+    cover it, ahead of any topic and of the best topic family (`family_choice`): then "Did you
+    mean" would offer only topics less likely than a decline (chosen on the tune parts, where
+    all 5 such messages were out of scope)."""
+    guesses = [r for r in ranking if r.get("name") not in (SAFEGUARDING_INTENT, "nlu_fallback")]
+    if not guesses or guesses[0].get("name") != OUT_OF_SCOPE_INTENT:
+        return False
+    return chosen is None or chosen[1] < float(guesses[0].get("confidence") or 0.0)
+
+
 def family_choice(kb: KnowledgeBase, ranking: list[dict[str, Any]]) -> tuple[str, float] | None:
     """The NLU's choice with the law layered under the council's guidance: a national topic
     whose "What the law says" note follows a local topic the NLU also guessed counts with that
@@ -546,7 +557,8 @@ def when_unsure(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tr
         text, covered_by(kb, chosen[0]) if chosen is not None else ())
     if subject is not None:
         return decline(kb, dispatcher, tracker, subject, signpost)
-    if search.index(kb).relevance(latest_text(tracker)) < MIN_RELEVANCE:
+    if search.index(kb).relevance(latest_text(tracker)) < MIN_RELEVANCE or out_of_scope_leads(
+            tracker.latest_message.get("intent_ranking") or [], chosen):
         return decline(kb, dispatcher, tracker, None, signpost)
     if chosen is not None:
         topic, sure = chosen

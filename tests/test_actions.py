@@ -178,6 +178,22 @@ def test_low_confidence_without_the_guidances_words_is_declined_not_guessed(kb) 
     assert unanswered_record(events)["outcome"] == "out_of_scope"
 
 
+@pytest.mark.parametrize(("first", "declined"), [
+    ("out_of_scope", True),  # its best guess is "not covered": a decline, not weaker guesses
+    ("sen_support", False),  # a topic leads: "Did you mean"
+])
+def test_an_unsure_message_whose_best_guess_is_out_of_scope_is_declined(
+        kb, first, declined) -> None:
+    second = "sen_support" if first == "out_of_scope" else "out_of_scope"
+    ranking = [{"name": "nlu_fallback", "confidence": 0.35}, {"name": first, "confidence": 0.25},
+               {"name": second, "confidence": 0.15}, {"name": "senco_role", "confidence": 0.05}]
+    messages, events = run(acts.ActionSuggestTopics(), make_tracker(
+        "nlu_fallback", ranking=ranking, metadata={"local_authority": "sefton"},
+        text="is the sen register the same as the send support list the school keeps"))
+    assert (messages[0]["custom"]["topic"] == "out_of_scope") is declined
+    assert unanswered_record(events)["outcome"] == ("out_of_scope" if declined else "suggestions")
+
+
 @pytest.mark.parametrize("text, subject", [
     ("does the council pay for a taxi to school", "school transport"),
     ("can I claim DLA for him", "benefits and allowances"),
