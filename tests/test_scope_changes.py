@@ -66,3 +66,25 @@ def test_did_you_mean_is_counted_right_when_an_accepted_topic_is_among_its_choic
     assert not Result(asked, "annual_reviews", ("annual_reviews",)).right_among_choices
     assert first_suggested([{"text": "hi"}]) == ()
     assert '"Did you mean" with a right topic among the choices: 1 of 2' in report([right, wrong])
+
+
+def test_a_set_split_into_parts_is_reported_part_by_part_without_the_held_out_misses(
+        tmp_path) -> None:
+    from tools.evaluate import Result, by_part, load_questions, report
+
+    questions = tmp_path / "set.yaml"
+    questions.write_text(
+        'questions:\n'
+        '  - {la: sefton, part: held_out, q: "what is SEN", expect: [what_is_sen]}\n'
+        '  - {la: sefton, part: tune, q: "who is the SENCO", expect: [senco_role]}\n'
+        '  - {la: sefton, part: tune, q: "what is sen support", expect: [sen_support]}\n')
+    loaded = load_questions(questions, None)
+    results = [Result(q, "senco_role") for q in loaded]  # one right, two wrong
+    parts = by_part(results)
+    assert list(parts) == ["tune", "held_out"]
+    assert [r.question.text for r in parts["tune"]] == ["who is the SENCO", "what is sen support"]
+    held = report(parts["held_out"], show_misses=False)
+    assert "what is SEN" not in held and "1 misses not listed" in held
+    assert "what is sen support" in report(parts["tune"])
+    # a set with no parts is one part
+    assert list(by_part([Result(loaded[0].__class__("sefton", "x", ("a",)), "a")])) == [None]

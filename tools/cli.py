@@ -84,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                           help="with --safeguarding: how the crisis check's thresholds trade "
                           "found crises for false alarms, out of fold on its own examples")
     evaluate.add_argument("--show-held-out", action="store_true",
-                          help="with --safeguarding: list held-out misses too (never tune on "
-                          "them)")
+                          help="list the held-out parts' misses too (never tune on them)")
     evaluate.add_argument("--min-accuracy", type=float, default=None,
                           help="exit 1 if in-scope accuracy of a set is below this (0 to 1)")
 
@@ -323,7 +322,7 @@ def _evaluate_safeguarding(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from tools.evaluate import accuracy, evaluate, load_questions, report
+    from tools.evaluate import accuracy, by_part, evaluate, load_questions, report
     from tools.servers import free_port, running_assistant
 
     if args.safeguarding:
@@ -340,12 +339,15 @@ def _evaluate(args: argparse.Namespace) -> int:
             results = {path: evaluate(assistant.webhook, qs, path.name)
                        for path, qs in sets.items()}
     failed = False
-    for path, rs in results.items():
-        print(f"\n== {path} ({len(rs)} questions)\n{report(rs)}")
-        in_scope = accuracy([r for r in rs if r.question.in_scope])
-        if args.min_accuracy is not None and in_scope < args.min_accuracy:
-            print(f"FAIL: in-scope accuracy {in_scope:.1%} is below {args.min_accuracy:.0%}")
-            failed = True
+    for path, every in results.items():
+        for part, rs in by_part(every).items():
+            named = f", {part.replace('_', '-')} part" if part else ""
+            shown = report(rs, show_misses=part != "held_out" or args.show_held_out)
+            print(f"\n== {path}{named} ({len(rs)} questions)\n{shown}")
+            in_scope = accuracy([r for r in rs if r.question.in_scope])
+            if args.min_accuracy is not None and in_scope < args.min_accuracy:
+                print(f"FAIL: in-scope accuracy {in_scope:.1%} is below {args.min_accuracy:.0%}")
+                failed = True
     return 1 if failed else 0
 
 

@@ -39,6 +39,8 @@ class Question:
     """What the person typed."""
     expect: tuple[str, ...]
     """Topic ids that count as a correct first answer."""
+    part: str | None = None
+    """`tune` or `held_out` in a set split once into parts (tune only on `tune`), else None."""
 
     @property
     def in_scope(self) -> bool:
@@ -126,13 +128,27 @@ def load_questions(path: Path, changes: Path | None = SCOPE_CHANGES) -> list[Que
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         questions = [Question(council=str(item["la"]), text=str(item["q"]),
-                              expect=tuple(item["expect"])) for item in data["questions"]]
+                              expect=tuple(item["expect"]),
+                              part=str(item["part"]) if item.get("part") else None)
+                     for item in data["questions"]]
     except (OSError, yaml.YAMLError, KeyError, TypeError) as err:
         raise EvaluationError(f"{path}: not a readable evaluation set ({err}); each question "
                               "needs `la`, `q` and `expect`") from err
     changed = scope_changes(changes)
-    return [Question(council=q.council, text=q.text, expect=changed[q.text])
+    return [Question(council=q.council, text=q.text, expect=changed[q.text], part=q.part)
             if q.text in changed else q for q in questions]
+
+
+PARTS = ("tune", "held_out")
+
+
+def by_part(results: list[Result]) -> dict[str | None, list[Result]]:
+    """The results of a set split into parts, tune then held out (None: a set with no parts)."""
+    parts: dict[str | None, list[Result]] = {}
+    for r in sorted(results, key=lambda r: PARTS.index(r.question.part)
+                    if r.question.part in PARTS else len(PARTS)):
+        parts.setdefault(r.question.part, []).append(r)
+    return parts
 
 
 def scope_changes(path: Path | None = SCOPE_CHANGES) -> dict[str, tuple[str, ...]]:
@@ -221,8 +237,9 @@ def confident_wrong_rate(results: list[Result]) -> float:
     return sum(r.confidently_wrong for r in results) / len(results) if results else 0.0
 
 
-def report(results: list[Result]) -> str:
-    """Per-topic and overall top-1 accuracy, then every miss."""
+def report(results: list[Result], show_misses: bool = True) -> str:
+    """Per-topic and overall top-1 accuracy, then every miss (or, for a held-out part, only
+    how many: it is for reporting, never for tuning)."""
     by_topic: dict[str, list[Result]] = defaultdict(list)
     for r in results:
         by_topic[r.question.expect[0]].append(r)
@@ -252,7 +269,10 @@ def report(results: list[Result]) -> str:
     if moved:
         lines.append(f"scope changes applied:       {len(moved)} (tests/eval/scope_changes.yaml)")
     misses = [r for r in results if not r.correct]
-    if misses:
+    if misses and not show_misses:
+        lines += ["", f"({len(misses)} misses not listed: the held-out part is not for tuning; "
+                  "--show-held-out lists them)"]
+    elif misses:
         lines += ["", "misses (council | question | expected -> answered; ! = wrong topic, "
                   "~ = wrong topic carrying the expected law note):"]
         lines += [f"{'~' if r.through_note else '!' if r.confidently_wrong else ' '} "
