@@ -88,3 +88,30 @@ def test_a_set_split_into_parts_is_reported_part_by_part_without_the_held_out_mi
     assert "what is sen support" in report(parts["tune"])
     # a set with no parts is one part
     assert list(by_part([Result(loaded[0].__class__("sefton", "x", ("a",)), "a")])) == [None]
+
+
+def test_the_risk_coverage_curve_counts_answers_and_wrong_ones_at_each_bar(tmp_path) -> None:
+    from tools import risk_coverage as rc
+    from tools.evaluate import Question, Result
+
+    asked = [Question("sefton", "a", ("sen_support",)), Question("sefton", "b", ("senco_role",)),
+             Question("sefton", "c", ("out_of_scope",), part="tune"),
+             Question("sefton", "d", ("what_is_sen",), part="held_out")]
+    assert [q.text for q in rc.tune_questions(asked)] == ["a", "b", "c"]
+    guesses = [
+        rc.best_guess(asked[0], [{"name": "nlu_fallback", "confidence": 0.35},
+                                 {"name": "sen_support", "confidence": 0.9}]),  # right, sure
+        rc.best_guess(asked[1], [{"name": "sen_support", "confidence": 0.5}]),  # wrong
+        rc.best_guess(asked[2], [{"name": "safeguarding", "confidence": 1.0},
+                                 {"name": "out_of_scope", "confidence": 0.3}]),  # right decline
+    ]
+    assert [g.right for g in guesses] == [True, False, True]
+    assert rc.at_bar(guesses, 0.9) == (1 / 3, 0.0)
+    assert rc.at_bar(guesses, 0.5) == (2 / 3, 0.5)
+    assert rc.curve(guesses) == [(0.9, 1 / 3, 0.0), (0.5, 2 / 3, 0.5), (0.3, 1.0, 1 / 3)]
+    # the operating point: "Did you mean" is no answer, a decline is one (right if to decline)
+    results = [Result(asked[0], "sen_support"), Result(asked[1], "suggestions"),
+               Result(asked[2], "out_of_scope"), Result(asked[3], "out_of_scope")]
+    assert rc.operating_point(results) == (3 / 4, 1 / 3)
+    rc.picture(guesses, results, tmp_path / "curve.svg")
+    assert (tmp_path / "curve.svg").read_text().startswith("<?xml")

@@ -80,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--offline", action="store_true",
                           help="with --safeguarding: the signals and the learned crisis check "
                           "(fitted on the spot), no model or assistant started")
+    evaluate.add_argument("--risk-coverage", type=Path, nargs="?", default=None,
+                          const=PROJECT_ROOT / "docs" / "risk-coverage.svg", metavar="SVG",
+                          help="the risk-coverage curve of the classifier's confidence on the "
+                          "tune parts of the sets, with the assistant's operating point; draws "
+                          "it (default docs/risk-coverage.svg)")
     evaluate.add_argument("--curve", action="store_true",
                           help="with --safeguarding: how the crisis check's thresholds trade "
                           "found crises for false alarms, out of fold on its own examples")
@@ -327,6 +332,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     if args.safeguarding:
         return _evaluate_safeguarding(args)
+    if args.risk_coverage is not None:
+        return _risk_coverage(args)
 
     sets = {path: load_questions(path) for path in args.questions}
     if args.url:
@@ -349,6 +356,29 @@ def _evaluate(args: argparse.Namespace) -> int:
                 print(f"FAIL: in-scope accuracy {in_scope:.1%} is below {args.min_accuracy:.0%}")
                 failed = True
     return 1 if failed else 0
+
+
+def _risk_coverage(args: argparse.Namespace) -> int:
+    from tools import risk_coverage as rc
+    from tools.evaluate import evaluate, load_questions
+    from tools.servers import free_port, running_assistant
+    from tools.train import MODEL_PATH
+
+    questions = rc.tune_questions([q for path in args.questions for q in load_questions(path)])
+    print(f"Reading {len(questions)} tune questions with {MODEL_PATH.name}...", flush=True)
+    guesses = [rc.best_guess(q, ranking)
+               for q, ranking in zip(questions, rc.parse_all(questions, MODEL_PATH), strict=True)]
+    if args.url:
+        results = evaluate(args.url.rstrip("/") + "/webhooks/rest/webhook", questions)
+    else:
+        print("Starting the assistant on free ports...", flush=True)
+        with tempfile.TemporaryDirectory() as tmp, running_assistant(
+                rasa_port=free_port(), action_port=free_port(), work_dir=Path(tmp)) as assistant:
+            results = evaluate(assistant.webhook, questions)
+    print(rc.table(guesses, results))
+    rc.picture(guesses, results, args.risk_coverage)
+    print(f"drew {args.risk_coverage}")
+    return 0
 
 
 def _benchmark(args: argparse.Namespace) -> int:
