@@ -134,3 +134,34 @@ def load_examples(path: Path) -> tuple[list[str], list[bool]]:
         texts.append(str(item["text"]))
         crisis.append(label == "crisis")
     return texts, crisis
+
+
+BESIDE_MAX_WORDS = 15
+"""Examples this short are also learnt beside a SEND question (`beside_questions`)."""
+QUESTION_WORDS = (4, 20)
+"""The lengths of the SEND questions put beside them."""
+
+
+def beside_questions(texts: Sequence[str], crisis: Sequence[bool], questions: Sequence[str],
+                     seed: int = 7) -> tuple[list[str], list[bool]]:
+    """The examples, and each short one again beside a SEND question (before or after it) with
+    the same label. A crisis is often told inside a SEND question ("what support can school
+    give, I think he might hurt himself"), and a check that reads the whole message learns the
+    everyday words of SEND questions as ordinary, so it read such a crisis as ordinary; an
+    ordinary example beside one stays ordinary, so the question's words alone prove nothing.
+    Deterministic for a `seed`; unchanged when there are no `questions`."""
+    import random
+
+    fitting = [q.strip() for q in questions
+               if QUESTION_WORDS[0] <= len(q.split()) <= QUESTION_WORDS[1]]
+    if not fitting:
+        return list(texts), list(crisis)
+    chance = random.Random(seed)
+    extra_texts, extra_crisis = [], []
+    for text, label in zip(texts, crisis, strict=True):
+        if len(text.split()) <= BESIDE_MAX_WORDS:
+            question = chance.choice(fitting)
+            extra_texts.append(f"{question.rstrip('?.! ')}, {text}" if chance.random() < 0.5
+                               else f"{text} {question}")
+            extra_crisis.append(label)
+    return [*texts, *extra_texts], [*crisis, *extra_crisis]

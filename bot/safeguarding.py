@@ -57,11 +57,12 @@ from actions.safeguarding import (
     Safeguarding,
     load_safeguarding,
 )
-from bot.crisis_check import CrisisCheck, load_examples
+from bot.crisis_check import CrisisCheck, beside_questions, load_examples
 
 log = logging.getLogger(__name__)
 
 SAFEGUARDING_INTENT = "safeguarding"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 PARSE_KEY = "safeguarding"
 """The parse-data key that carries the assessment (see Assessment.record)."""
 WRITER_KEY = "writer"
@@ -216,11 +217,15 @@ def check_settings(config_path: Path = PROJECT_ROOT / "bot" / "config.yml") -> d
 
 def fit_check(settings: dict[str, Any], training_data: TrainingData) -> CrisisCheck:
     """The crisis check fitted on its examples file and the `safeguarding` intent's examples in
-    the NLU training data."""
+    the NLU training data, the short ones also beside the other intents' questions
+    (bot.crisis_check.beside_questions)."""
     texts, crisis = load_examples(PROJECT_ROOT / str(settings["check_examples"]))
     intent = [e.get(TEXT) for e in training_data.intent_examples
               if e.get(INTENT) == SAFEGUARDING_INTENT]
-    return CrisisCheck.fit([*texts, *intent], [*crisis, *[True] * len(intent)],
+    questions = [str(e.get(TEXT)) for e in training_data.intent_examples
+                 if e.get(INTENT) not in (SAFEGUARDING_INTENT, OUT_OF_SCOPE_INTENT)]
+    return CrisisCheck.fit(*beside_questions([*texts, *intent],
+                                             [*crisis, *[True] * len(intent)], questions),
                            float(settings["check_c"]))
 
 

@@ -410,6 +410,22 @@ def test_where_the_assistant_is_unsure_a_moderately_sure_check_brings_the_softer
         assert [r["name"] for r in message.get("intent_ranking")][:2] == ["safeguarding", leader]
 
 
+def test_short_check_examples_are_also_learnt_beside_a_send_question_with_their_label() -> None:
+    from bot.crisis_check import beside_questions
+
+    texts = ["I think he might hurt himself", "the wait is killing me",
+             " ".join(["a long message about an annual review"] * 3)]
+    questions = ["what support can school give", "hi", "how do I ask for an EHC assessment"]
+    out, labels = beside_questions(texts, [True, False, False], questions)
+    assert out[:3] == texts and len(out) == 5  # the long one is not repeated
+    assert labels == [True, False, False, True, False]
+    for added, original in zip(out[3:], texts[:2], strict=True):
+        assert original in added and added != original
+        assert "hi" not in added.split()  # too short to be a SEND question
+    assert beside_questions(texts, [True, False, False], questions) == (out, labels)  # seeded
+    assert beside_questions(texts, [True, False, False], []) == (texts, [True, False, False])
+
+
 def test_the_crisis_check_learns_its_examples_and_is_saved_whole(tmp_path) -> None:
     from actions.paths import PROJECT_ROOT
     from bot.crisis_check import CrisisCheck, load_examples

@@ -30,6 +30,10 @@ def test_changing_training_data_config_or_domain_changes_the_fingerprint(tmp_pat
     (tmp_path / "data/nlu/new_topic.yml").write_text("nlu: []")
     seen.add(fingerprint(tmp_path))
     assert len(seen) == 5
+    # how a learning component is fitted is a training input too (bot/crisis_check.py)
+    (tmp_path / "bot/crisis_check.py").write_text("# fitted differently")
+    seen.add(fingerprint(tmp_path))
+    assert len(seen) == 6
 
 
 def test_an_edit_made_while_training_runs_is_trained_next_time(tmp_path: Path,

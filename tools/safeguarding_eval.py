@@ -15,6 +15,7 @@ never for tuning.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,14 +85,23 @@ def through_rest(webhook: str) -> Callable[[Message], str]:
 
 def fitted_check() -> tuple[Any, dict[str, Any]]:
     """The learned crisis check fitted here, in a few seconds, from data/safeguarding/check.yml
-    and the `safeguarding` intent's examples (data/nlu/conversation.yml), with its settings
-    from bot/config.yml: the same check `make train` fits into the model."""
-    from rasa.shared.nlu.training_data.training_data import TrainingData
-
+    and the NLU training data (data/nlu/), with its settings from bot/config.yml: the same
+    check `make train` fits into the model."""
     from bot.safeguarding import check_settings, fit_check
 
     settings = check_settings()
-    return fit_check(settings, TrainingData(_intent_examples())), settings
+    return fit_check(settings, _nlu_data()), settings
+
+
+def _nlu_data() -> Any:
+    """The NLU training data (data/nlu/*.yml), read by Rasa's YAML reader as for training."""
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    files = sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml"))
+    with warnings.catch_warnings():  # Rasa's schema validator loads its extensions the old way
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return TrainingData().merge(*(RasaYAMLReader().read(str(f)) for f in files))
 
 
 VETO_POINTS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
@@ -111,20 +121,23 @@ def curve(examples: Path | None = None, folds: int = FOLDS, seed: int = 7) -> st
 
     from actions.knowledge import load_knowledge
     from actions.paths import KNOWLEDGE_DIR
-    from bot.crisis_check import CrisisCheck, load_examples
-    from bot.safeguarding import check_settings
+    from bot.crisis_check import CrisisCheck, beside_questions, load_examples
+    from bot.safeguarding import OUT_OF_SCOPE_INTENT, SAFEGUARDING_INTENT, check_settings
 
     settings = check_settings()
     texts, crisis = load_examples(examples or PROJECT_ROOT / str(settings["check_examples"]))
     intent = [str(m.get("text")) for m in _intent_examples()]  # always in training, as fit_check
+    questions = [str(m.get("text")) for m in _nlu_data().intent_examples
+                 if m.get("intent") not in (SAFEGUARDING_INTENT, OUT_OF_SCOPE_INTENT)]
     order = list(range(len(texts)))
     random.Random(seed).shuffle(order)
     scored = [0.0] * len(texts)
     for fold in range(folds):
         held = set(order[fold::folds])
         kept = [i for i in range(len(texts)) if i not in held]
-        check = CrisisCheck.fit([texts[i] for i in kept] + intent,
-                                [crisis[i] for i in kept] + [True] * len(intent),
+        check = CrisisCheck.fit(*beside_questions([texts[i] for i in kept] + intent,
+                                                  [crisis[i] for i in kept]
+                                                  + [True] * len(intent), questions),
                                 float(settings["check_c"]))
         for i in held:
             scored[i] = check.probability(texts[i])

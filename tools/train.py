@@ -18,9 +18,11 @@ MODEL_DIR = PROJECT_ROOT / "models"
 MODEL_NAME = "send-assistant"
 MODEL_PATH = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
 FINGERPRINT_PATH = MODEL_DIR / f"{MODEL_NAME}.fingerprint"
-INPUTS = ("bot/config.yml", "bot/domain", "data", "build/spacy_send_en")
+INPUTS = ("bot/config.yml", "bot/domain", "data", "build/spacy_send_en", "bot/classifier.py",
+          "bot/crisis_check.py", "bot/safeguarding.py")
 """What the model is trained on, relative to the project: the spaCy pipeline too, since its
-lemmas and spelling corrections are the classifier's features."""
+lemmas and spelling corrections are the classifier's features, and the code of the components
+that learn (how the intent classifier and the crisis check are fitted)."""
 
 
 class TrainingError(SendAssistantError):
