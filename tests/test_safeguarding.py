@@ -84,6 +84,24 @@ def test_everyday_words_and_figures_of_speech_are_not_a_crisis(kb: KnowledgeBase
     assert kb.safeguarding.assess(text).level is None
 
 
+def test_the_matchers_are_skipped_only_where_no_phrase_could_match(kb: KnowledgeBase) -> None:
+    detector = kb.safeguarding.detector
+    texts = [t for _, _, t in CRISES] + ORDINARY + ["what is SEN support?", "help"]
+    fast = [kb.safeguarding.assess(t) for t in texts]
+    matchers = (detector.signal_matcher, detector.cancel_matcher, detector.context_matcher)
+    try:
+        for m in matchers:
+            m.always = True  # run every matcher on every message, as before the index
+        assert [kb.safeguarding.assess(t) for t in texts] == fast
+    finally:
+        for m in matchers:
+            m.always = False
+    # an everyday SEN question runs none of them
+    doc = detector._doc("what does the SENCO do?")[0]
+    assert not any(m.could_match(doc) for m in matchers)
+    assert detector.signal_matcher.could_match(detector._doc("she has been cutting herself")[0])
+
+
 def test_a_figure_of_speech_cancels_only_the_words_it_covers(kb: KnowledgeBase) -> None:
     calm = kb.safeguarding.assess("his place is in danger of being cut")
     both = kb.safeguarding.assess("his place is in danger of being cut and she has started "
