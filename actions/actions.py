@@ -416,15 +416,22 @@ class ActionAnswerTopic(KnowledgeAction):
         return answer_topic(kb, dispatcher, tracker, topic, council)
 
 
+def best_guess(ranking: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The NLU's best guess at what a message is about: the first of its ranking that is
+    neither `safeguarding` nor `nlu_fallback`."""
+    return next((r for r in ranking
+                 if r.get("name") not in (SAFEGUARDING_INTENT, "nlu_fallback")), None)
+
+
 def out_of_scope_leads(ranking: list[dict[str, Any]], chosen: tuple[str, float] | None) -> bool:
     """Whether, in a message the NLU is unsure of, its best guess is that the guidance does not
     cover it, ahead of any topic and of the best topic family (`family_choice`): then "Did you
     mean" would offer only topics less likely than a decline (chosen on the tune parts, where
     all 5 such messages were out of scope)."""
-    guesses = [r for r in ranking if r.get("name") not in (SAFEGUARDING_INTENT, "nlu_fallback")]
-    if not guesses or guesses[0].get("name") != OUT_OF_SCOPE_INTENT:
+    guess = best_guess(ranking)
+    if guess is None or guess.get("name") != OUT_OF_SCOPE_INTENT:
         return False
-    return chosen is None or chosen[1] < float(guesses[0].get("confidence") or 0.0)
+    return chosen is None or chosen[1] < float(guess.get("confidence") or 0.0)
 
 
 def family_choice(kb: KnowledgeBase, ranking: list[dict[str, Any]]) -> tuple[str, float] | None:
@@ -550,25 +557,25 @@ def when_unsure(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tr
     does not cover, or a message with too few of its words; answer a topic the NLU and the
     word search agree on; else offer the closest topics. `signpost`: as for `decline`."""
     text = tracker.latest_message.get("text") or ""
+    typed = latest_text(tracker)
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    index = search.index(kb)
     # Unsure of any one topic, the NLU may still be sure of a local topic and the law
     # under it together (family_choice).
-    chosen = family_choice(kb, tracker.latest_message.get("intent_ranking") or [])
+    chosen = family_choice(kb, ranking)
     subject = kb.out_of_scope.subject_of(
         text, covered_by(kb, chosen[0]) if chosen is not None else ())
     if subject is not None:
         return decline(kb, dispatcher, tracker, subject, signpost)
-    if search.index(kb).relevance(latest_text(tracker)) < MIN_RELEVANCE or out_of_scope_leads(
-            tracker.latest_message.get("intent_ranking") or [], chosen):
+    if index.relevance(typed) < MIN_RELEVANCE or out_of_scope_leads(ranking, chosen):
         return decline(kb, dispatcher, tracker, None, signpost)
     if chosen is not None:
         topic, sure = chosen
-        index, kin = search.index(kb), family_members(kb, topic)
+        kin = family_members(kb, topic)
         council = current_council(kb, tracker)
-        ranking = tracker.latest_message.get("intent_ranking") or []
         others = [float(r.get("confidence") or 0.0) for r in ranking
                   if r.get("name") in kb.topics and r.get("name") not in {topic, *kin}]
         tied = bool(others) and sure - max(others) < TIED_WITHIN
-        typed = latest_text(tracker)
         answer = not tied and (
             sure >= SURE_ALONE and verdict(index, topic, sure, typed, kin,
                                            kb.national_only(topic)) == ANSWER
@@ -700,9 +707,8 @@ def after_soft_signpost(kb: KnowledgeBase, dispatcher: CollectingDispatcher,
     """After the softer signpost, with no topic sure enough to answer: the decline when the
     NLU's best guess beside safeguarding is out of scope, else what `when_unsure` does; either
     without a second signpost."""
-    ranking = [r for r in tracker.latest_message.get("intent_ranking") or []
-               if r.get("name") not in (SAFEGUARDING_INTENT, "nlu_fallback")]
-    if ranking and ranking[0].get("name") == OUT_OF_SCOPE_INTENT:
+    guess = best_guess(tracker.latest_message.get("intent_ranking") or [])
+    if guess is not None and guess.get("name") == OUT_OF_SCOPE_INTENT:
         return decline(kb, dispatcher, tracker,
                        kb.out_of_scope.subject_of(latest_text(tracker)), signpost=False)
     return when_unsure(kb, dispatcher, tracker, signpost=False)

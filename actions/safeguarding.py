@@ -386,8 +386,9 @@ class _Compiler:
         patterns = []
         for key, items in phrases.items():
             for n, phrase in enumerate(items):  # "id#n": which phrase fired, for `explain`
-                patterns += self.patterns(phrase)
-                matcher.add(f"{key}#{n}", self.patterns(phrase))
+                compiled = self.patterns(phrase)
+                patterns += compiled
+                matcher.add(f"{key}#{n}", compiled)
         return _AnchoredMatcher(matcher, patterns)
 
     def patterns(self, phrase: str) -> list[list[dict[str, Any]]]:

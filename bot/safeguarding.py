@@ -309,7 +309,7 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
         intent but `safeguarding` reaches UNSURE_BELOW, or out_of_scope leads."""
         ranking = message.get(INTENT_RANKING_KEY) or []
         others = [r for r in ranking if r.get("name") not in (SAFEGUARDING_INTENT, "nlu_fallback")]
-        return (not others or others[0].get("name") == "out_of_scope"
+        return (not others or others[0].get("name") == OUT_OF_SCOPE_INTENT
                 or float(others[0].get("confidence") or 0.0) < UNSURE_BELOW)
 
     def _lean_to_signpost(self, message: Message) -> bool:

@@ -10,6 +10,8 @@ import sys
 import tempfile
 import time
 import urllib.error
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from actions.errors import SendAssistantError
@@ -303,9 +305,23 @@ def _safeguarding(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _assistant_webhook(args: argparse.Namespace) -> Iterator[str]:
+    """The REST webhook of the assistant at `--url`, or of one started on free ports for the
+    while."""
+    from tools.servers import free_port, running_assistant
+
+    if args.url:
+        yield args.url.rstrip("/") + "/webhooks/rest/webhook"
+        return
+    print("Starting the assistant on free ports...", flush=True)
+    with tempfile.TemporaryDirectory() as tmp, running_assistant(
+            rasa_port=free_port(), action_port=free_port(), work_dir=Path(tmp)) as assistant:
+        yield assistant.webhook
+
+
 def _evaluate_safeguarding(args: argparse.Namespace) -> int:
     from tools import safeguarding_eval as sg
-    from tools.servers import free_port, running_assistant
 
     if args.curve:
         print(sg.curve())
@@ -313,13 +329,9 @@ def _evaluate_safeguarding(args: argparse.Namespace) -> int:
     messages = sg.load_messages()
     if args.offline:
         kinds = sg.run(messages, sg.offline())
-    elif args.url:
-        kinds = sg.run(messages, sg.through_rest(args.url.rstrip("/") + "/webhooks/rest/webhook"))
     else:
-        print("Starting the assistant on free ports...", flush=True)
-        with tempfile.TemporaryDirectory() as tmp, running_assistant(
-                rasa_port=free_port(), action_port=free_port(), work_dir=Path(tmp)) as assistant:
-            kinds = sg.run(messages, sg.through_rest(assistant.webhook))
+        with _assistant_webhook(args) as webhook:
+            kinds = sg.run(messages, sg.through_rest(webhook))
     print(f"\n== {sg.SAFEGUARDING_SET.name} ({len(messages)} messages"
           f"{', signals and crisis check only' if args.offline else ''})\n"
           f"{sg.report(messages, kinds, args.show_held_out)}")
@@ -328,7 +340,6 @@ def _evaluate_safeguarding(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from tools.evaluate import accuracy, by_part, evaluate, load_questions, report
-    from tools.servers import free_port, running_assistant
 
     if args.safeguarding:
         return _evaluate_safeguarding(args)
@@ -336,15 +347,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         return _risk_coverage(args)
 
     sets = {path: load_questions(path) for path in args.questions}
-    if args.url:
-        webhook = args.url.rstrip("/") + "/webhooks/rest/webhook"
+    with _assistant_webhook(args) as webhook:
         results = {path: evaluate(webhook, qs, path.name) for path, qs in sets.items()}
-    else:
-        print("Starting the assistant on free ports...", flush=True)
-        with tempfile.TemporaryDirectory() as tmp, running_assistant(
-                rasa_port=free_port(), action_port=free_port(), work_dir=Path(tmp)) as assistant:
-            results = {path: evaluate(assistant.webhook, qs, path.name)
-                       for path, qs in sets.items()}
     failed = False
     for path, every in results.items():
         for part, rs in by_part(every).items():
@@ -361,20 +365,14 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _risk_coverage(args: argparse.Namespace) -> int:
     from tools import risk_coverage as rc
     from tools.evaluate import evaluate, load_questions
-    from tools.servers import free_port, running_assistant
     from tools.train import MODEL_PATH
 
     questions = rc.tune_questions([q for path in args.questions for q in load_questions(path)])
     print(f"Reading {len(questions)} tune questions with {MODEL_PATH.name}...", flush=True)
     guesses = [rc.best_guess(q, ranking)
                for q, ranking in zip(questions, rc.parse_all(questions, MODEL_PATH), strict=True)]
-    if args.url:
-        results = evaluate(args.url.rstrip("/") + "/webhooks/rest/webhook", questions)
-    else:
-        print("Starting the assistant on free ports...", flush=True)
-        with tempfile.TemporaryDirectory() as tmp, running_assistant(
-                rasa_port=free_port(), action_port=free_port(), work_dir=Path(tmp)) as assistant:
-            results = evaluate(assistant.webhook, questions)
+    with _assistant_webhook(args) as webhook:
+        results = evaluate(webhook, questions)
     print(rc.table(guesses, results))
     rc.picture(guesses, results, args.risk_coverage)
     print(f"drew {args.risk_coverage}")

@@ -126,8 +126,10 @@ def curve(examples: Path | None = None, folds: int = FOLDS, seed: int = 7) -> st
 
     settings = check_settings()
     texts, crisis = load_examples(examples or PROJECT_ROOT / str(settings["check_examples"]))
-    intent = [str(m.get("text")) for m in _intent_examples()]  # always in training, as fit_check
-    questions = [str(m.get("text")) for m in _nlu_data().intent_examples
+    nlu = _nlu_data().intent_examples
+    intent = [str(m.get("text")) for m in nlu  # always in training, as fit_check
+              if m.get("intent") == SAFEGUARDING_INTENT]
+    questions = [str(m.get("text")) for m in nlu
                  if m.get("intent") not in (SAFEGUARDING_INTENT, OUT_OF_SCOPE_INTENT)]
     order = list(range(len(texts)))
     random.Random(seed).shuffle(order)
@@ -158,18 +160,6 @@ def curve(examples: Path | None = None, folds: int = FOLDS, seed: int = 7) -> st
     lines += [f"{a:<12}{sum(p >= a for p in unfound):>24} of {len(unfound):<5}"
               f"{sum(p >= a for p in quiet):>16} of {len(quiet)}" for a in ALONE_POINTS]
     return "\n".join(lines)
-
-
-def _intent_examples() -> list[Any]:
-    """The `safeguarding` intent's examples (data/nlu/conversation.yml) as NLU messages."""
-    from rasa.shared.nlu.training_data.message import Message as NluMessage
-
-    from bot.safeguarding import SAFEGUARDING_INTENT
-
-    blocks = yaml.safe_load((PROJECT_ROOT / "data" / "nlu" / "conversation.yml").read_text())
-    return [NluMessage(data={"text": line[2:].strip(), "intent": SAFEGUARDING_INTENT})
-            for block in blocks["nlu"] if block.get("intent") == SAFEGUARDING_INTENT
-            for line in block["examples"].splitlines() if line.strip()]
 
 
 def offline() -> Callable[[Message], str]:
