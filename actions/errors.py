@@ -18,6 +18,11 @@ class KnowledgeError(SendAssistantError):
         super().__init__("\n".join(lines))
 
 
+class SettingsError(SendAssistantError):
+    """The decision's settings file (actions/settings.yml) is missing, unreadable, or has a
+    wrong value."""
+
+
 class Problem:
     """One thing wrong with one knowledge file, and what would fix it."""
 

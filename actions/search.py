@@ -32,8 +32,6 @@ from actions.paths import PROJECT_ROOT
 if TYPE_CHECKING:  # at run time the knowledge module imports this one (via safeguarding)
     from actions.knowledge import KnowledgeBase
 
-NLU_WEIGHT = 0.6
-"""Share of the NLU's confidence in a topic's combined score; the rest is the word match."""
 ALIAS_BONUS = 1.5
 """Extra score, per word, when a whole alias ("EHC plan", "ed psych") is in the message."""
 MIN_FUZZY_LENGTH = 4
@@ -201,8 +199,11 @@ class TopicIndex:
         return tuple(w if w in self._spelled or known_english(w) else self.correct(w)
                      for w in words if w not in self.council_words)
 
-    def search(self, text: str, nlu_ranking: Sequence[tuple[str, float]] = ()) -> list[Match]:
-        """Topics ranked by combined score, best first; topics with no score are left out."""
+    def search(self, text: str, nlu_ranking: Sequence[tuple[str, float]] = (),
+               nlu_weight: float = 0.0) -> list[Match]:
+        """Topics ranked by combined score, best first; topics with no score are left out.
+        `nlu_weight`: the NLU's confidence's share of the score (actions/settings.yml
+        `choices.nlu_weight`); the rest is the word match."""
         words = self.query_words(text)
         distinct = set(words)
         nlu = dict(nlu_ranking)
@@ -215,7 +216,7 @@ class TopicIndex:
             raw[topic], terms[topic] = score, tuple(" ".join(a) for a in found)
         best = max(raw.values(), default=0.0) or 1.0
         matches = [Match(topic=t, words=raw[t], terms=terms[t],
-                         score=NLU_WEIGHT * nlu.get(t, 0.0) + (1 - NLU_WEIGHT) * raw[t] / best)
+                         score=nlu_weight * nlu.get(t, 0.0) + (1 - nlu_weight) * raw[t] / best)
                    for t in self.topics]
         return sorted((m for m in matches if m.score > 0), key=lambda m: (-m.score, m.topic))
 

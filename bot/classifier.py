@@ -23,10 +23,17 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.fallback_classifier import (
+    AMBIGUITY_THRESHOLD_KEY,
+    THRESHOLD_KEY,
+    FallbackClassifier,
+)
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse import csr_matrix
 from sklearn.preprocessing import normalize
+
+from actions.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -83,3 +90,19 @@ class ScaledLogisticRegression(LogisticRegressionClassifier):
             return component
         component.clf.n_features_in_ = component.clf.coef_.shape[1]
         return component
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class UnsureClassifier(FallbackClassifier):
+    """Rasa's FallbackClassifier with its two thresholds from the decision's settings
+    (actions/settings.yml `nlu`), so that when the NLU counts as unsure is set beside the rest
+    of the decision: the intent becomes `nlu_fallback` when no intent reaches `unsure_below`,
+    or the best two are within `tied_within`. Read when the server starts, so a change needs a
+    restart, not a retrain; a threshold written in bot/config.yml is overridden."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> UnsureClassifier:
+        nlu = settings().nlu
+        return cls({**config, THRESHOLD_KEY: nlu.unsure_below,
+                    AMBIGUITY_THRESHOLD_KEY: nlu.tied_within})

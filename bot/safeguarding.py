@@ -24,7 +24,9 @@ with the model, from data/safeguarding/check.yml and the `safeguarding` intent's
 Every message with any signal, even one cancelled as a figure of speech, carries
 `safeguarding` in its parse data (level, signal ids, categories, who is at risk: never text),
 so no decline, "Did you mean" or error reply leaves out the one-line signpost.
-The signals are read when the server starts; restart it after changing them (no retraining).
+Every threshold named here is the decision's, in actions/settings.yml (`safeguarding`).
+The signals and the thresholds are read when the server starts; restart it after changing them
+(no retraining).
 """
 from __future__ import annotations
 
@@ -57,6 +59,7 @@ from actions.safeguarding import (
     Safeguarding,
     load_safeguarding,
 )
+from actions.settings import SafeguardingSettings, settings
 from bot.crisis_check import CrisisCheck, beside_questions, load_examples
 
 log = logging.getLogger(__name__)
@@ -69,34 +72,10 @@ WRITER_KEY = "writer"
 """The parse-data key set to `professional` when the message reads as a professional's ("SENCO
 here", "my caseload": the `professional` context words), so that answers need not read it
 again."""
-LEARNED_CRISIS = 0.95
-"""The least confidence in the learned `safeguarding` intent that brings the crisis reply when
-the detector found nothing (bot/config.yml says how it was chosen)."""
-LEARNED_CONCERN = 0.3
-"""The least that brings the softer signpost; below it a learned guess becomes `nlu_fallback`."""
-LEARNED_LEAN = 0.2
-"""Between a crisis and "I can't help with that", lean to the signpost: a learned guess of at
-least this brings the softer signpost when the message would otherwise be declined or met with
-"Did you mean" (no other intent reaches UNSURE_BELOW, or out_of_scope leads)."""
-UNSURE_BELOW = 0.35
-"""The FallbackClassifier's threshold in bot/config.yml."""
 CHECK_EXAMPLES = "data/safeguarding/check.yml"
 """The crisis check's examples, relative to the project."""
 CHECK_C = 10.0
 """The check's inverse regularisation strength."""
-CHECK_VETO = 0.25
-"""Below this, the check overrules a signal or a learned guess: not a crisis."""
-CHECK_ALONE = 0.9
-"""At or above this, the check alone brings the softer signpost."""
-CHECK_LEAN = 0.7
-"""Between a crisis and "I can't help with that", lean to the signpost: where nothing fired and
-the message would otherwise be declined or met with "Did you mean", a check this sure brings
-the softer signpost."""
-CHECK_CASE = 0.95
-"""At or above this, a professional's procedure question with no harm signal is a case."""
-CHECK_ALONE_WORDS = 6
-"""The fewest words the check alone speaks on: a shorter message ("I'm her mum", answering a
-flow's question) says too little, and the check was sure of that one."""
 CHECK_LEANED = "check_unsure"
 """The signal recorded when the check brought the softer signpost to a message the assistant
 was otherwise unsure of (`check_lean`)."""
@@ -176,27 +155,26 @@ class SafeguardingReader(GraphComponent, IntentClassifier):
         return messages
 
 
-def checked_assessment(found: Assessment, checked: float, veto: float, alone: float,
-                       words: int, lean: float | None = None, unsure: bool = False,
-                       case: float = 1.0) -> Assessment:
+def checked_assessment(found: Assessment, checked: float, words: int,
+                       rules: SafeguardingSettings, unsure: bool = False) -> Assessment:
     """The assessment once the crisis check, `checked` sure of a crisis in a message of
-    `words` words, has had its say; `unsure`: the message would otherwise be declined or met
-    with "Did you mean", where a check of at least `lean` is enough for the softer signpost;
-    `case`: how sure it must be to read a professional's procedure question with no harm
-    signal as a case to report."""
+    `words` words, has had its say (the thresholds: actions/settings.yml `safeguarding`);
+    `unsure`: the message would otherwise be declined or met with "Did you mean", where a check
+    of at least `check_lean` is enough for the softer signpost."""
+    veto, alone, lean = rules.check_veto, rules.check_alone, rules.check_lean
     if found.level in (CRISIS, CONCERN) and checked < veto and not found.sure:
         # Harm words in a message the check reads as ordinary: recorded as cancelled, so a
         # decline or "Did you mean" still carries the one-line signpost.
         return replace(found, level=None, cancelled=(*found.cancelled, CHECK_CANCELLED),
                        spans=())
-    if found.level is None and words >= CHECK_ALONE_WORDS and (
-            checked >= alone or (unsure and lean is not None and checked >= lean)):
+    if found.level is None and words >= rules.check_alone_words and (
+            checked >= alone or (unsure and checked >= lean)):
         return Assessment(level=CONCERN,
                           signals=("check",) if checked >= alone else (CHECK_LEANED,),
                           categories=("unspecified",), at_risk=("child",),
                           cancelled=found.cancelled, professional=found.professional)
     harm = any(c != PROCEDURE for c in found.categories)
-    if found.level == PROCEDURE and checked >= (alone if harm else max(alone, case)):
+    if found.level == PROCEDURE and checked >= (alone if harm else max(alone, rules.check_case)):
         # A professional who names the procedure and whose message the check is sure of is
         # reporting a case ("a young person on my caseload disclosed today...", "he told me he
         # does it most nights, our DSL has gone home"), not asking about the process: the crisis
@@ -215,18 +193,18 @@ def check_settings(config_path: Path = PROJECT_ROOT / "bot" / "config.yml") -> d
     return {**SafeguardingClassifier.get_default_config(), **(mine[0] if mine else {})}
 
 
-def fit_check(settings: dict[str, Any], training_data: TrainingData) -> CrisisCheck:
+def fit_check(config: dict[str, Any], training_data: TrainingData) -> CrisisCheck:
     """The crisis check fitted on its examples file and the `safeguarding` intent's examples in
     the NLU training data, the short ones also beside the other intents' questions
     (bot.crisis_check.beside_questions)."""
-    texts, crisis = load_examples(PROJECT_ROOT / str(settings["check_examples"]))
+    texts, crisis = load_examples(PROJECT_ROOT / str(config["check_examples"]))
     intent = [e.get(TEXT) for e in training_data.intent_examples
               if e.get(INTENT) == SAFEGUARDING_INTENT]
     questions = [str(e.get(TEXT)) for e in training_data.intent_examples
                  if e.get(INTENT) not in (SAFEGUARDING_INTENT, OUT_OF_SCOPE_INTENT)]
     return CrisisCheck.fit(*beside_questions([*texts, *intent],
                                              [*crisis, *[True] * len(intent)], questions),
-                           float(settings["check_c"]))
+                           float(config["check_c"]))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -235,28 +213,19 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"learned_crisis": LEARNED_CRISIS, "learned_concern": LEARNED_CONCERN,
-                "learned_lean": LEARNED_LEAN, "check_examples": CHECK_EXAMPLES,
-                "check_c": CHECK_C, "check_veto": CHECK_VETO, "check_alone": CHECK_ALONE,
-                "check_lean": CHECK_LEAN, "check_case": CHECK_CASE}
+        """Its training settings; its thresholds are the decision's (actions/settings.yml)."""
+        return {"check_examples": CHECK_EXAMPLES, "check_c": CHECK_C}
 
-    def __init__(self, safeguarding: Safeguarding, learned_crisis: float = LEARNED_CRISIS,
-                 learned_concern: float = LEARNED_CONCERN,
-                 learned_lean: float = LEARNED_LEAN, check: CrisisCheck | None = None,
-                 check_veto: float = CHECK_VETO, check_alone: float = CHECK_ALONE,
-                 check_lean: float = CHECK_LEAN, check_case: float = CHECK_CASE,
-                 config: dict[str, Any] | None = None,
+    def __init__(self, safeguarding: Safeguarding, rules: SafeguardingSettings | None = None,
+                 check: CrisisCheck | None = None, config: dict[str, Any] | None = None,
                  model_storage: ModelStorage | None = None,
-                 resource: Resource | None = None) -> None:
+                 resource: Resource | None = None, unsure_below: float | None = None) -> None:
         self.safeguarding = safeguarding
-        self.learned_crisis = learned_crisis
-        self.learned_concern = learned_concern
-        self.learned_lean = learned_lean
+        self.rules = rules or settings().safeguarding
+        """The thresholds (actions/settings.yml `safeguarding`)."""
+        self.unsure_below = settings().nlu.unsure_below if unsure_below is None else unsure_below
+        """Below this no intent is sure (actions/settings.yml `nlu`)."""
         self.check = check
-        self.check_veto = check_veto
-        self.check_alone = check_alone
-        self.check_lean = check_lean
-        self.check_case = check_case
         self._config = {**self.get_default_config(), **(config or {})}
         self._model_storage = model_storage
         self._resource = resource
@@ -265,11 +234,8 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext,
                check: CrisisCheck | None = None) -> SafeguardingClassifier:
-        config = {**cls.get_default_config(), **config}
-        return cls(load(), float(config["learned_crisis"]), float(config["learned_concern"]),
-                   float(config["learned_lean"]), check, float(config["check_veto"]),
-                   float(config["check_alone"]), float(config["check_lean"]),
-                   float(config["check_case"]), config, model_storage, resource)
+        return cls(load(), settings().safeguarding, check, {**cls.get_default_config(), **config},
+                   model_storage, resource)
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -303,14 +269,13 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
             self._process(message)
         return messages
 
-    @staticmethod
-    def _unsure(message: Message) -> bool:
+    def _unsure(self, message: Message) -> bool:
         """Whether the assistant would otherwise decline the message or be unsure of it: no
-        intent but `safeguarding` reaches UNSURE_BELOW, or out_of_scope leads."""
+        intent but `safeguarding` reaches `unsure_below`, or out_of_scope leads."""
         ranking = message.get(INTENT_RANKING_KEY) or []
         others = [r for r in ranking if r.get("name") not in (SAFEGUARDING_INTENT, "nlu_fallback")]
         return (not others or others[0].get("name") == OUT_OF_SCOPE_INTENT
-                or float(others[0].get("confidence") or 0.0) < UNSURE_BELOW)
+                or float(others[0].get("confidence") or 0.0) < self.unsure_below)
 
     def _lean_to_signpost(self, message: Message) -> bool:
         """Whether a learned safeguarding guess of at least `learned_lean` meets a message the
@@ -318,7 +283,7 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
         ranking = message.get(INTENT_RANKING_KEY) or []
         guess = next((float(r.get("confidence") or 0.0) for r in ranking
                       if r.get("name") == SAFEGUARDING_INTENT), 0.0)
-        return guess >= self.learned_lean and self._unsure(message)
+        return guess >= self.rules.learned_lean and self._unsure(message)
 
     def _process(self, message: Message) -> None:
         original = message.get(ORIGINAL_TEXT_KEY)
@@ -335,9 +300,9 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
                    if intent.get("name") == SAFEGUARDING_INTENT else 0.0)
         # The learned intent speaks only where the signals saw nothing at all: a signal the file
         # cancelled (a figure of speech, a past harm that is over) is not overruled by it.
-        if not found.present and (learned >= self.learned_concern
+        if not found.present and (learned >= self.rules.learned_concern
                                   or self._lean_to_signpost(message)):
-            level = CRISIS if learned >= self.learned_crisis else CONCERN
+            level = CRISIS if learned >= self.rules.learned_crisis else CONCERN
             found = Assessment(level=level, signals=("learned",), categories=("unspecified",),
                                at_risk=("child",), cancelled=found.cancelled,
                                professional=found.professional)
@@ -346,11 +311,11 @@ class SafeguardingClassifier(GraphComponent, IntentClassifier):
         words = len(text.split())
         # The check changes nothing for a short message with no signal (a flow answer, "yes"):
         # it is not asked there, on the path every message takes.
-        asked = self.check is not None and (found.level is not None or words >= CHECK_ALONE_WORDS)
+        asked = self.check is not None and (found.level is not None
+                                            or words >= self.rules.check_alone_words)
         checked = self.check.probability(text) if asked and self.check is not None else None
         if checked is not None:
-            found = checked_assessment(found, checked, self.check_veto, self.check_alone, words,
-                                       self.check_lean, self._unsure(message), self.check_case)
+            found = checked_assessment(found, checked, words, self.rules, self._unsure(message))
         if found.present:
             message.set(PARSE_KEY, {**found.record(), "learned": round(learned, 3),
                                     "check": None if checked is None else round(checked, 3),

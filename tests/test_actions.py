@@ -10,7 +10,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as acts
-from actions import answers
+from actions import answers, decision
+from actions.settings import settings
 from actions.store import KnowledgeStore
 from tests.conftest import Pack
 
@@ -52,7 +53,7 @@ def no_default_council(monkeypatch) -> None:
 
 
 def test_a_topic_is_answered_for_the_council_in_the_metadata(kb) -> None:
-    messages, events = run(acts.ActionAnswerTopic(),
+    messages, events = run(acts.ActionUnderstand(),
                            make_tracker("sen_support", metadata={"local_authority": "havering"}))
     expected = answers.compose_answer(kb, "sen_support", "havering")
     assert messages == [{"text": expected.text, "buttons": expected.buttons, "elements": [],
@@ -63,7 +64,7 @@ def test_a_topic_is_answered_for_the_council_in_the_metadata(kb) -> None:
 
 
 def test_a_council_named_in_the_message_beats_the_metadata(kb) -> None:
-    messages, events = run(acts.ActionAnswerTopic(), make_tracker(
+    messages, events = run(acts.ActionUnderstand(), make_tracker(
         "stages_of_support", entities=[council_entity("Havering")],
         metadata={"local_authority": "sefton"}))
     assert messages[0]["custom"]["local_authority"] == "havering"
@@ -71,7 +72,7 @@ def test_a_council_named_in_the_message_beats_the_metadata(kb) -> None:
 
 
 def test_the_conversations_council_is_used_when_the_message_has_none(kb) -> None:
-    messages, events = run(acts.ActionAnswerTopic(), make_tracker(
+    messages, events = run(acts.ActionUnderstand(), make_tracker(
         "stages_of_support", slots={"local_authority": "havering"}))
     assert messages[0]["custom"]["local_authority"] == "havering"
     assert SlotSet("local_authority", "havering") not in events  # unchanged, not set again
@@ -79,18 +80,18 @@ def test_the_conversations_council_is_used_when_the_message_has_none(kb) -> None
 
 def test_metadata_from_an_earlier_message_is_remembered(kb) -> None:
     earlier = [{"event": "user", "text": "hi", "metadata": {"local_authority": "havering"}}]
-    messages, _ = run(acts.ActionAnswerTopic(), make_tracker("stages_of_support", events=earlier))
+    messages, _ = run(acts.ActionUnderstand(), make_tracker("stages_of_support", events=earlier))
     assert messages[0]["custom"]["local_authority"] == "havering"
 
 
 def test_the_deployment_default_council_is_used_last(kb, monkeypatch) -> None:
     monkeypatch.setenv("SEND_DEFAULT_COUNCIL", "havering")
-    messages, _ = run(acts.ActionAnswerTopic(), make_tracker("stages_of_support"))
+    messages, _ = run(acts.ActionUnderstand(), make_tracker("stages_of_support"))
     assert messages[0]["custom"]["local_authority"] == "havering"
 
 
 def test_with_no_council_known_it_asks_and_remembers_the_question(kb) -> None:
-    messages, events = run(acts.ActionAnswerTopic(), make_tracker("stages_of_support"))
+    messages, events = run(acts.ActionUnderstand(), make_tracker("stages_of_support"))
     prompt = answers.council_prompt(kb)
     assert messages[0]["text"] == prompt.text and messages[0]["buttons"] == prompt.buttons
     assert events == [SlotSet("pending_topic", "stages_of_support")]
@@ -115,10 +116,16 @@ def test_an_unknown_council_gets_the_list_of_councils(kb) -> None:
     assert events == []
 
 
-def test_a_non_topic_intent_gets_the_menu_not_an_error(kb) -> None:
-    messages, events = run(acts.ActionAnswerTopic(), make_tracker("greet"))
-    assert messages[0]["text"] == kb.phrases["menu_intro"]
-    assert events == []
+@pytest.mark.parametrize(("text", "outcome"), [
+    ("what does a senco do about sen support", "suggestions"),
+    ("what's the weather like tomorrow", "out_of_scope"),
+])
+def test_an_intent_that_is_not_a_question_is_read_as_a_message_the_nlu_is_unsure_of(
+        kb, text, outcome) -> None:
+    # Rasa's core fallback sends such a turn to action_understand too: never an error
+    messages, _ = run(acts.ActionUnderstand(), make_tracker(
+        "greet", text=text, ranking=[{"name": "greet", "confidence": 0.4}]))
+    assert messages[0]["custom"]["topic"] == outcome
 
 
 UNSURE_RANKING = [{"name": "nlu_fallback", "confidence": 0.5},
@@ -131,7 +138,7 @@ UNSURE_RANKING = [{"name": "nlu_fallback", "confidence": 0.5},
 def test_low_confidence_offers_three_topics_ranked_by_the_nlu_and_the_words(kb) -> None:
     weak = [{**r, "confidence": r["confidence"] / 2} if r["name"] == "sen_support" else r
             for r in UNSURE_RANKING]  # below SURE_WITH_TOP_WORDS
-    messages, events = run(acts.ActionSuggestTopics(), make_tracker(
+    messages, events = run(acts.ActionUnderstand(), make_tracker(
         "nlu_fallback", ranking=weak, metadata={"local_authority": "sefton"},
         text="is he on the sen register or not"))
     suggested = messages[0]["custom"]["suggested"]
@@ -146,7 +153,7 @@ def test_low_confidence_offers_three_topics_ranked_by_the_nlu_and_the_words(kb) 
 
 
 def test_an_unsure_guess_the_words_also_put_first_is_answered(kb) -> None:
-    messages, _ = run(acts.ActionSuggestTopics(), make_tracker(
+    messages, _ = run(acts.ActionUnderstand(), make_tracker(
         "nlu_fallback", ranking=UNSURE_RANKING, metadata={"local_authority": "sefton"},
         text="is he on the sen register or not"))
     assert messages[0]["custom"]["topic"] == "sen_support"  # 0.3, and the best word match
@@ -156,7 +163,7 @@ def test_two_topics_nearly_tied_get_did_you_mean_even_when_the_words_pick_one(kb
     tied = [{"name": "nlu_fallback", "confidence": 0.35}, {"name": "sen_support",
                                                            "confidence": 0.4},
             {"name": "stages_of_support", "confidence": 0.38}]
-    messages, _ = run(acts.ActionSuggestTopics(), make_tracker(
+    messages, _ = run(acts.ActionUnderstand(), make_tracker(
         "nlu_fallback", ranking=tied, metadata={"local_authority": "sefton"},
         text="is he on the sen register or not"))
     assert messages[0]["custom"]["topic"] == "suggestions"
@@ -164,14 +171,14 @@ def test_two_topics_nearly_tied_get_did_you_mean_even_when_the_words_pick_one(kb
 
 
 def test_word_matches_can_outrank_a_weak_nlu_guess(kb) -> None:
-    messages, _ = run(acts.ActionSuggestTopics(), make_tracker(
+    messages, _ = run(acts.ActionUnderstand(), make_tracker(
         "nlu_fallback", ranking=UNSURE_RANKING, metadata={"local_authority": "sefton"},
         text="educational pyschologist visit"))
     assert messages[0]["custom"]["suggested"][0] == "external_professionals"
 
 
 def test_low_confidence_without_the_guidances_words_is_declined_not_guessed(kb) -> None:
-    messages, events = run(acts.ActionSuggestTopics(), make_tracker(
+    messages, events = run(acts.ActionUnderstand(), make_tracker(
         "nlu_fallback", ranking=UNSURE_RANKING, text="what's the weather like tomorrow"))
     assert messages[0]["text"] == kb.phrases["out_of_scope"]
     assert messages[0]["custom"]["topic"] == "out_of_scope"
@@ -187,7 +194,7 @@ def test_an_unsure_message_whose_best_guess_is_out_of_scope_is_declined(
     second = "sen_support" if first == "out_of_scope" else "out_of_scope"
     ranking = [{"name": "nlu_fallback", "confidence": 0.35}, {"name": first, "confidence": 0.25},
                {"name": second, "confidence": 0.15}, {"name": "senco_role", "confidence": 0.05}]
-    messages, events = run(acts.ActionSuggestTopics(), make_tracker(
+    messages, events = run(acts.ActionUnderstand(), make_tracker(
         "nlu_fallback", ranking=ranking, metadata={"local_authority": "sefton"},
         text="is the sen register the same as the send support list the school keeps"))
     assert (messages[0]["custom"]["topic"] == "out_of_scope") is declined
@@ -201,7 +208,7 @@ def test_an_unsure_message_whose_best_guess_is_out_of_scope_is_declined(
 ])
 def test_a_subject_the_guidance_does_not_cover_is_declined_even_if_the_nlu_chose_a_topic(
         kb, text, subject) -> None:
-    messages, events = run(acts.ActionAnswerTopic(), make_tracker(
+    messages, events = run(acts.ActionUnderstand(), make_tracker(
         "ehcp_what_it_can_do", text=text, metadata={"local_authority": "sefton"}))
     assert messages[0]["text"] == kb.phrases["out_of_scope_subject"].format(subject=subject)
     assert messages[0]["custom"] == {"topic": "out_of_scope", "local_authority": "sefton",
@@ -211,38 +218,39 @@ def test_a_subject_the_guidance_does_not_cover_is_declined_even_if_the_nlu_chose
 
 
 def test_a_decline_offers_the_topics_the_message_also_named(kb) -> None:
-    messages, _ = run(acts.ActionSignpostOutOfScope(), make_tracker(
+    messages, _ = run(acts.ActionUnderstand(), make_tracker(
         "out_of_scope", text="is there school transport for a child with an ehc plan"))
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert payloads and all(p.lstrip("/") in kb.topics for p in payloads)
 
 
 def test_out_of_scope_is_declined_with_its_topic(kb) -> None:
-    messages, _ = run(acts.ActionSignpostOutOfScope(), make_tracker("out_of_scope"))
+    messages, _ = run(acts.ActionUnderstand(), make_tracker("out_of_scope"))
     assert messages[0]["text"] == kb.phrases["out_of_scope"]
     assert messages[0]["custom"]["topic"] == "out_of_scope"
 
 
 @pytest.mark.parametrize(("topic", "confidence", "text", "expected"), [
-    ("senco_role", 0.98, "how do I pay my council tax", acts.ANSWER),  # sure: trusted
-    ("senco_role", 0.9, "how do I pay my council tax", acts.DECLINE),  # no SEND words
-    ("senco_role", 0.5, "", acts.ANSWER),  # a button: always answered
-    ("sen_support", 0.7, "how do I register to vote", acts.DECLINE),  # no SEND words
-    ("senco_role", 0.7, "what does the sendco do", acts.ANSWER),
-    ("senco_role", 0.5, "what does the sendco do", acts.ANSWER),  # the words agree
-    ("provision_maps", 0.5, "what does the sendco do", acts.SUGGEST),  # they do not
+    ("senco_role", 0.98, "how do I pay my council tax", decision.ANSWER),  # sure: trusted
+    ("senco_role", 0.9, "how do I pay my council tax", decision.DECLINE),  # no SEND words
+    ("senco_role", 0.5, "", decision.ANSWER),  # a button: always answered
+    ("sen_support", 0.7, "how do I register to vote", decision.DECLINE),  # no SEND words
+    ("senco_role", 0.7, "what does the sendco do", decision.ANSWER),
+    ("senco_role", 0.5, "what does the sendco do", decision.ANSWER),  # the words agree
+    ("provision_maps", 0.5, "what does the sendco do", decision.CHOICES),  # they do not
 ])
 def test_a_topic_the_nlu_chose_is_answered_only_when_sure_or_the_words_agree(
         kb, topic, confidence, text, expected) -> None:
     from actions import search
 
-    assert acts.verdict(search.index(kb), topic, confidence, text) == expected
+    assert decision.verdict(search.index(kb), topic, confidence, text,
+                            settings().answer) == expected
 
 
 def test_a_message_naming_other_topics_offers_them_first(kb) -> None:
     text = ("My daughter is 9 and finds reading hard. What does the SENCO do, "
             "and should we ask an educational psychologist to see her?")
-    messages, _ = run(acts.ActionAnswerTopic(), make_tracker(
+    messages, _ = run(acts.ActionUnderstand(), make_tracker(
         "senco_role", text=text, metadata={"local_authority": "sefton"}))
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert messages[0]["custom"]["topic"] == "senco_role"
@@ -288,12 +296,12 @@ def test_just_naming_a_council_sets_it_and_answers_nothing(kb) -> None:
 
 def test_a_council_chosen_in_the_conversation_holds_over_the_pages_council(kb) -> None:
     # "what about in Havering?" on Sefton's page, then "tell me about SEN support": Havering's
-    messages, _ = run(acts.ActionAnswerTopic(), make_tracker(
+    messages, _ = run(acts.ActionUnderstand(), make_tracker(
         "sen_support", metadata={"local_authority": "sefton"},
         slots={"local_authority": "havering", "council_chosen": "havering"}))
     assert messages[0]["custom"]["local_authority"] == "havering"
     # until the person names another
-    messages, events = run(acts.ActionAnswerTopic(), make_tracker(
+    messages, events = run(acts.ActionUnderstand(), make_tracker(
         "sen_support", metadata={"local_authority": "sefton"}, entities=[council_entity("sefton")],
         slots={"local_authority": "havering", "council_chosen": "havering"}))
     assert messages[0]["custom"]["local_authority"] == "sefton"
@@ -330,7 +338,7 @@ def test_asking_for_a_person_says_who_the_guidance_points_to_with_sources(kb) ->
 
 
 def test_a_cut_message_is_told_so_before_the_answer(kb) -> None:
-    messages, _ = run(acts.ActionAnswerTopic(), make_tracker(
+    messages, _ = run(acts.ActionUnderstand(), make_tracker(
         "sen_support", metadata={"local_authority": "sefton", "truncated": True}))
     assert messages[0]["text"] == kb.phrases["long_message"]
     assert messages[1]["custom"]["topic"] == "sen_support"
@@ -352,7 +360,7 @@ def test_a_failure_inside_an_action_gives_the_user_a_message_not_silence(kb, mon
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
     monkeypatch.setattr(acts.answers, "compose_answer", broken)
-    messages, events = run(acts.ActionAnswerTopic(),
+    messages, events = run(acts.ActionUnderstand(),
                            make_tracker("sen_support", metadata={"local_authority": "sefton"}))
     assert [m["text"] for m in messages] == [kb.phrases["error"]]
     assert events == [] and "boom" in caplog.text
@@ -362,7 +370,7 @@ def test_unloadable_knowledge_gives_the_user_a_message_not_silence(pack: Pack,
                                                                    monkeypatch) -> None:
     pack.edit("testshire/support.md", "id: support", "id: wrong")
     monkeypatch.setattr(acts, "STORE", KnowledgeStore(pack.root))
-    messages, events = run(acts.ActionAnswerTopic(), make_tracker("support"))
+    messages, events = run(acts.ActionUnderstand(), make_tracker("support"))
     assert [m["text"] for m in messages] == [acts.LAST_RESORT_ERROR]
     assert events == []
 
@@ -382,7 +390,7 @@ def entity(name: str, value: str) -> dict[str, Any]:
 
 
 def test_a_topic_that_starts_a_flow_starts_it(toy_store) -> None:
-    messages, events = run(acts.ActionAnswerTopic(), make_tracker(
+    messages, events = run(acts.ActionUnderstand(), make_tracker(
         "support", metadata={"local_authority": "testshire", "role": "parent"}))
     assert messages[0]["custom"]["topic"] == "toy_flow"
     assert messages[0]["custom"]["step"] == "q1"
@@ -392,7 +400,7 @@ def test_a_topic_that_starts_a_flow_starts_it(toy_store) -> None:
 
 def test_a_topic_answer_offers_its_flow_and_a_way_back_to_one_in_progress(toy_store) -> None:
     waiting = {"council": "testshire", "flow": "toy_flow", "node": "q1", "history": []}
-    messages, _ = run(acts.ActionAnswerTopic(), make_tracker(
+    messages, _ = run(acts.ActionUnderstand(), make_tracker(
         "teaching", metadata={"local_authority": "testshire"}, slots={"flow_state": waiting}))
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert payloads[0] == "/flow_resume"
@@ -400,7 +408,7 @@ def test_a_topic_answer_offers_its_flow_and_a_way_back_to_one_in_progress(toy_st
 
 
 def test_another_councils_flow_is_offered_labelled_as_theirs(toy_store) -> None:
-    messages, _ = run(acts.ActionAnswerTopic(), make_tracker(
+    messages, _ = run(acts.ActionUnderstand(), make_tracker(
         "teaching", metadata={"local_authority": "camden"}))
     offer = next(b for b in messages[0]["buttons"] if b["payload"].startswith("/start_flow"))
     assert offer["title"] == "Walk me through it: Toy flow (Testshire's guidance)"
@@ -448,7 +456,7 @@ def test_an_unsure_parse_mid_flow_is_tried_as_the_flows_answer(toy_store) -> Non
     waiting = {"council": "testshire", "flow": "toy_flow", "node": "q1", "history": []}
     tracker = make_tracker("nlu_fallback", slots={"flow_state": waiting})
     tracker.latest_message["text"] = "not sure"
-    messages, events = run(acts.ActionSuggestTopics(), tracker)
+    messages, events = run(acts.ActionUnderstand(), tracker)
     assert messages[0]["text"] == "Ask the SENCO."
     assert SlotSet("flow_state", None) in events
 
@@ -458,7 +466,7 @@ def test_an_unsure_parse_mid_flow_that_is_no_answer_offers_to_carry_on(toy_store
     tracker = make_tracker("nlu_fallback", slots={"flow_state": waiting},
                            ranking=[{"name": "support", "confidence": 0.3}])
     tracker.latest_message["text"] = "purple elephants"
-    messages, events = run(acts.ActionSuggestTopics(), tracker)
+    messages, events = run(acts.ActionUnderstand(), tracker)
     assert messages[0]["buttons"][0]["payload"] == "/flow_resume"
     assert unanswered_record(events)["outcome"] == "out_of_scope"
 
@@ -475,7 +483,7 @@ def safeguarding_tracker(text: str, level: str | None, ranking: list[dict[str, A
 
 
 def test_the_crisis_reply_is_fixed_first_and_records_why_without_the_text(kb) -> None:
-    messages, events = run(acts.ActionRespondSafeguarding(), safeguarding_tracker(
+    messages, events = run(acts.ActionUnderstand(), safeguarding_tracker(
         "I think he wants to die", "crisis", [{"name": "safeguarding", "confidence": 1.0}]))
     assert messages[0]["text"] == kb.safeguarding.reply
     assert "999" in messages[0]["text"]
@@ -490,7 +498,7 @@ def test_the_crisis_reply_is_fixed_first_and_records_why_without_the_text(kb) ->
 def test_a_send_question_beside_a_crisis_is_answered_after_the_signpost(kb) -> None:
     text = "she has been cutting herself. can she get an EHC plan, what can an ehcp do?"
     start = text.index("cutting")
-    messages, events = run(acts.ActionRespondSafeguarding(), safeguarding_tracker(
+    messages, events = run(acts.ActionUnderstand(), safeguarding_tracker(
         text, "crisis", [{"name": "safeguarding", "confidence": 1.0},
                          {"name": "ehcp_what_it_can_do", "confidence": 0.9}],
         spans=[[start, start + len("cutting herself")]]))
@@ -500,7 +508,7 @@ def test_a_send_question_beside_a_crisis_is_answered_after_the_signpost(kb) -> N
 
 
 def test_a_crisis_with_no_send_question_gets_the_signpost_alone(kb) -> None:
-    messages, _ = run(acts.ActionRespondSafeguarding(), safeguarding_tracker(
+    messages, _ = run(acts.ActionUnderstand(), safeguarding_tracker(
         "he has run away and we can't find him", "crisis",
         [{"name": "safeguarding", "confidence": 1.0}, {"name": "sen_support", "confidence": 0.1}],
         spans=[[0, 20]]))
@@ -514,7 +522,7 @@ def test_a_crisis_with_no_send_question_gets_the_signpost_alone(kb) -> None:
 def test_the_softer_signpost_is_followed_by_what_the_question_would_otherwise_get(
         kb, leader, then) -> None:
     text = "the school SENCO says his SEN support is fine but his reading is worse and I am lost"
-    messages, events = run(acts.ActionRespondSafeguarding(), safeguarding_tracker(
+    messages, events = run(acts.ActionUnderstand(), safeguarding_tracker(
         text, "concern", [{"name": "safeguarding", "confidence": 1.0},
                           {"name": leader, "confidence": 0.25},
                           {"name": "sen_support" if leader != "sen_support" else "senco_role",
@@ -535,7 +543,7 @@ def test_the_softer_signpost_is_followed_by_what_the_question_would_otherwise_ge
     ("procedure", True, "procedure_reply", "safeguarding_procedure"),
 ])
 def test_each_level_gets_its_own_wording(kb, level, professional, reply, topic) -> None:
-    messages, _ = run(acts.ActionRespondSafeguarding(), safeguarding_tracker(
+    messages, _ = run(acts.ActionUnderstand(), safeguarding_tracker(
         "...", level, [{"name": "safeguarding", "confidence": 1.0}], professional=professional))
     assert messages[0]["text"] == getattr(kb.safeguarding, reply)
     assert messages[0]["custom"]["topic"] == topic
@@ -545,9 +553,9 @@ def test_a_decline_of_a_message_with_a_safeguarding_signal_carries_the_signpost(
     tracker = safeguarding_tracker("purple elephants are in danger of being cut", None,
                                    [{"name": "out_of_scope", "confidence": 0.9}],
                                    intent="out_of_scope", cancelled=["figure_of_speech"])
-    messages, _ = run(acts.ActionSignpostOutOfScope(), tracker)
+    messages, _ = run(acts.ActionUnderstand(), tracker)
     assert messages[0]["text"].startswith(kb.safeguarding.signpost_line)
-    plain, _ = run(acts.ActionSignpostOutOfScope(), make_tracker("out_of_scope", text="bins"))
+    plain, _ = run(acts.ActionUnderstand(), make_tracker("out_of_scope", text="bins"))
     assert kb.safeguarding.signpost_line not in plain[0]["text"]
 
 
@@ -560,7 +568,7 @@ def test_an_answer_starts_with_the_signpost_only_when_the_crisis_check_overruled
     tracker = safeguarding_tracker("what should a childminder do if a child goes missing",
                                    None, [{"name": "sen_support", "confidence": 0.9}],
                                    intent="sen_support", cancelled=cancelled)
-    messages, _ = run(acts.ActionAnswerTopic(), tracker)
+    messages, _ = run(acts.ActionUnderstand(), tracker)
     assert messages[0]["text"].startswith(kb.safeguarding.signpost_line) is signposted
     assert messages[0]["custom"]["topic"] == "sen_support"
     assert len([m for m in messages if kb.safeguarding.signpost_line in m["text"]]) == signposted
@@ -575,14 +583,14 @@ def test_an_error_reply_to_a_message_with_a_safeguarding_signal_carries_the_sign
     tracker = safeguarding_tracker("she has been cutting herself, what is sen support?",
                                    "crisis", [{"name": "safeguarding", "confidence": 1.0},
                                               {"name": "sen_support", "confidence": 0.95}])
-    messages, _ = run(acts.ActionRespondSafeguarding(), tracker)
+    messages, _ = run(acts.ActionUnderstand(), tracker)
     assert messages[-1]["text"].startswith(kb.safeguarding.signpost_line)
 
 
 def test_a_message_with_personal_details_gets_a_reminder_first(kb) -> None:
     tracker = make_tracker("sen_support", metadata={"local_authority": "sefton",
                                                     "redacted": ["email address"]})
-    messages, _ = run(acts.ActionAnswerTopic(), tracker)
+    messages, _ = run(acts.ActionUnderstand(), tracker)
     assert messages[0]["text"] == kb.phrases["privacy_reminder"]
     assert messages[1]["custom"]["topic"] == "sen_support"
 
@@ -617,14 +625,14 @@ def test_feedback_about_no_known_topic_is_thanked_but_not_recorded(kb) -> None:
 def test_a_professional_is_told_about_the_child_not_your_child(kb, text, metadata,
                                                                parsed) -> None:
     assert "your child" in answers.compose_answer(kb, "sen_support", "havering").text.lower()
-    messages, _ = run(acts.ActionAnswerTopic(), make_tracker("sen_support", text=text,
+    messages, _ = run(acts.ActionUnderstand(), make_tracker("sen_support", text=text,
                                                             metadata=metadata, parsed=parsed))
     assert messages[0]["custom"]["topic"] == "sen_support"
     assert "your child" not in messages[0]["text"].lower() and "the child" in messages[0]["text"]
 
 
 def test_a_parent_is_still_told_about_your_child(kb) -> None:
-    messages, _ = run(acts.ActionAnswerTopic(), make_tracker(
+    messages, _ = run(acts.ActionUnderstand(), make_tracker(
         "sen_support", text="what is stage 2 support", metadata={"local_authority": "havering"}))
     assert "your child" in messages[0]["text"].lower()
     assert answers.for_professional("Your child's SENCO and your child") == \

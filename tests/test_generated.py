@@ -25,7 +25,7 @@ def test_each_topic_trains_an_intent_with_its_questions_and_a_rule(kb: Knowledge
     domain = yaml.safe_load(files[Path("bot/domain/knowledge.yml")])
     assert domain["intents"] == kb.topic_ids()
     assert [r["steps"] for r in rules] == [
-        [{"intent": t}, {"action": "action_answer_topic"}] for t in kb.topic_ids()]
+        [{"intent": t}, {"action": "action_understand"}] for t in kb.topic_ids()]
     for topic in kb.topic_ids():
         nlu = yaml.safe_load(files[Path(f"data/nlu/{topic}.yml")])["nlu"][0]
         examples = [line[2:] for line in nlu["examples"].splitlines()]

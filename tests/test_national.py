@@ -185,7 +185,12 @@ def ranking(*pairs: tuple[str, float]) -> list[dict[str, object]]:
 
 
 def test_a_national_topic_counts_with_the_local_topic_its_note_follows(kb) -> None:
-    from actions.actions import family_choice
+    from actions.decision import family_choice as choice
+    from actions.decision import ranking_of
+    from actions.settings import settings
+
+    def family_choice(kb, ranked):
+        return choice(kb, ranking_of(ranked), settings().answer)
 
     # the law note of who_can_request_assessment follows requesting_an_assessment: the local
     # answer comes first, sure of the two together
@@ -213,7 +218,7 @@ def test_a_question_split_between_a_local_topic_and_its_law_is_answered_locally_
                            ranking=ranking(("nlu_fallback", 0.35),
                                            ("who_can_request_assessment", 0.34),
                                            ("requesting_an_assessment", 0.30)))
-    messages, _ = run(acts.ActionSuggestTopics(), tracker)
+    messages, _ = run(acts.ActionUnderstand(), tracker)
     assert messages[0]["custom"]["topic"] == "requesting_an_assessment"
     assert messages[0]["custom"]["law"][0] in {"decision_to_assess", "who_can_request_assessment"}
     assert "What the law says" in messages[0]["text"]
@@ -221,17 +226,23 @@ def test_a_question_split_between_a_local_topic_and_its_law_is_answered_locally_
 
 def test_law_topics_named_as_related_count_together_and_the_first_is_answered(kb) -> None:
     from actions import actions as acts
+    from actions.decision import ranking_of
+    from actions.decision import with_related_law as related
+    from actions.settings import settings
     from tests.test_actions import make_tracker, run
+
+    def with_related_law(kb, topic, ranked):
+        return related(kb, topic, ranking_of(ranked), settings().answer)
 
     split = ranking(("nlu_fallback", 0.35), ("decision_to_issue_plan", 0.6),
                     ("refusal_and_appeals", 0.25), ("sen_support", 0.1))
     # related law topics among the best guesses add up; a local topic, or an unrelated or
     # lower guess, does not
-    assert acts.with_related_law(kb, "decision_to_issue_plan", split) == pytest.approx(0.85)
-    assert acts.with_related_law(kb, "sen_support", split) == 0.0
-    assert acts.with_related_law(kb, "decision_to_issue_plan", ranking(
+    assert with_related_law(kb, "decision_to_issue_plan", split) == pytest.approx(0.85)
+    assert with_related_law(kb, "sen_support", split) == 0.0
+    assert with_related_law(kb, "decision_to_issue_plan", ranking(
         ("decision_to_issue_plan", 0.6), ("personal_budgets", 0.25))) == pytest.approx(0.6)
-    assert acts.with_related_law(kb, "decision_to_issue_plan", ranking(
+    assert with_related_law(kb, "decision_to_issue_plan", ranking(
         ("decision_to_issue_plan", 0.6), ("sen_support", 0.2), ("senco_role", 0.1),
         ("refusal_and_appeals", 0.05))) == pytest.approx(0.6)
     # nearly tied between the two halves of that part of the law: answered, the other offered
@@ -240,7 +251,7 @@ def test_law_topics_named_as_related_count_together_and_the_first_is_answered(kb
                      ("refusal_and_appeals", 0.42))
     tracker = make_tracker("nlu_fallback", text=text, metadata={"local_authority": "sefton"},
                            ranking=halves)
-    messages, _ = run(acts.ActionSuggestTopics(), tracker)
+    messages, _ = run(acts.ActionUnderstand(), tracker)
     assert messages[0]["custom"]["topic"] == "decision_to_issue_plan"
     assert "/refusal_and_appeals" in [b["payload"] for b in messages[0]["buttons"]]
     # the same split between unrelated law topics is still "Did you mean"
@@ -248,5 +259,5 @@ def test_law_topics_named_as_related_count_together_and_the_first_is_answered(kb
                            ranking=ranking(("nlu_fallback", 0.35),
                                            ("decision_to_issue_plan", 0.46),
                                            ("personal_budgets", 0.42)))
-    messages, _ = run(acts.ActionSuggestTopics(), tracker)
+    messages, _ = run(acts.ActionUnderstand(), tracker)
     assert messages[0]["custom"]["topic"] == "suggestions"

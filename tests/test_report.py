@@ -62,8 +62,8 @@ class Store:
             "text": text, "metadata": {**metadata, "model_id": "m"}, "input_channel": "rest",
             "parse_data": {"intent": {"name": intent, "confidence": 0.9}, "entities": [],
                            "text": text, "metadata": metadata}}, intent=intent)
-        self._add(sender, "action", ts + 1, {"name": "action_answer_topic"},
-                  name="action_answer_topic")
+        self._add(sender, "action", ts + 1, {"name": "action_understand"},
+                  name="action_understand")
         if notice:  # a message with no payload first, e.g. the privacy reminder
             self._add(sender, "bot", ts + 1, {"text": "Please don't share...",
                                               "data": {"buttons": None, "custom": None}})

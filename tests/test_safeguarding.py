@@ -3,12 +3,14 @@ file is validated, and the NLU component marks what it finds for the actions."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 import yaml
 
 from actions.errors import KnowledgeError
 from actions.knowledge import KnowledgeBase, load_knowledge
+from actions.settings import SafeguardingSettings, settings
 from tests.conftest import Pack
 
 # One example of our own per category (not from tests/eval/safeguarding.yaml), in the forms
@@ -68,6 +70,11 @@ ORDINARY = [
     "he has seizures lasting a few minutes, who at school can give his medicine?",
     "how does sex education work with him at a special school",
 ]
+
+
+def rules(**changes: float) -> SafeguardingSettings:
+    """The project's safeguarding thresholds (actions/settings.yml), with `changes`."""
+    return replace(settings().safeguarding, **changes)
 
 
 @pytest.mark.parametrize(("category", "who", "text"), CRISES)
@@ -299,8 +306,8 @@ def test_a_learned_safeguarding_guess_is_trusted_by_how_sure_it_is(
         kb: KnowledgeBase, confidence, intent, level) -> None:
     from bot.safeguarding import SafeguardingClassifier
 
-    component = SafeguardingClassifier(kb.safeguarding, learned_crisis=0.8, learned_concern=0.5,
-                                       learned_lean=0.9)  # leaning tested below
+    component = SafeguardingClassifier(kb.safeguarding, rules(
+        learned_crisis=0.8, learned_concern=0.5, learned_lean=0.9))  # leaning tested below
     message = _message("what's it like outside today", "safeguarding", confidence)
     component.process([message])
     assert message.get("intent")["name"] == intent
@@ -318,7 +325,8 @@ def test_a_weak_safeguarding_guess_leans_to_the_signpost_only_instead_of_a_decli
 
     from bot.safeguarding import SafeguardingClassifier
 
-    component = SafeguardingClassifier(kb.safeguarding)  # lean at 0.2, concern at 0.3
+    component = SafeguardingClassifier(kb.safeguarding,
+                                       rules(learned_lean=0.2, learned_concern=0.3))
     message = Message(data={"text": "what's it like outside today",
                             "intent": {"name": other, "confidence": other_confidence},
                             "intent_ranking": [{"name": other, "confidence": other_confidence},
@@ -380,8 +388,8 @@ def test_the_crisis_check_overrules_a_signal_it_reads_as_ordinary_and_speaks_alo
         kb: KnowledgeBase, text, checked, level, cancelled_by_check) -> None:
     from bot.safeguarding import SafeguardingClassifier
 
-    component = SafeguardingClassifier(kb.safeguarding, check=_FixedCheck(checked),  # type: ignore[arg-type]
-                                       check_veto=0.2, check_alone=0.9)
+    component = SafeguardingClassifier(kb.safeguarding, rules(check_veto=0.2, check_alone=0.9),
+                                       check=_FixedCheck(checked))  # type: ignore[arg-type]
     message = _message(text, "sen_support", 0.6)
     component.process([message])
     found = message.get("safeguarding") or {}
@@ -395,14 +403,15 @@ def test_the_crisis_check_overrules_a_signal_it_reads_as_ordinary_and_speaks_alo
 def test_a_sure_signal_is_never_overruled_by_the_crisis_check(kb: KnowledgeBase) -> None:
     from bot.safeguarding import checked_assessment
 
+    veto_and_alone = rules(check_veto=0.25, check_alone=0.9)
     plan = "I looked up how many of my paracetamol it would take, not a crisis or anything"
     found = kb.safeguarding.assess(plan)
     assert found.sure and "ending_life_planned" in found.signals
-    assert checked_assessment(found, 0.0, 0.25, 0.9, len(plan.split())).level == "crisis"
+    assert checked_assessment(found, 0.0, len(plan.split()), veto_and_alone).level == "crisis"
     # a signal not marked sure is overruled as before
     found = kb.safeguarding.assess("her stepdad hits her when her mum is at work")
     assert not found.sure
-    assert checked_assessment(found, 0.0, 0.25, 0.9, 9).level is None
+    assert checked_assessment(found, 0.0, 9, veto_and_alone).level is None
 
 
 @pytest.mark.parametrize(("leader", "confidence", "level"), [
@@ -414,8 +423,9 @@ def test_where_the_assistant_is_unsure_a_moderately_sure_check_brings_the_softer
         kb: KnowledgeBase, leader, confidence, level) -> None:
     from bot.safeguarding import CHECK_LEANED, SafeguardingClassifier
 
-    component = SafeguardingClassifier(kb.safeguarding, check=_FixedCheck(0.75),  # type: ignore[arg-type]
-                                       check_veto=0.25, check_alone=0.9, check_lean=0.7)
+    component = SafeguardingClassifier(
+        kb.safeguarding, rules(check_veto=0.25, check_alone=0.9, check_lean=0.7),
+        check=_FixedCheck(0.75))  # type: ignore[arg-type]
     message = _message("we had a really bad night again and I don't know who to ask", leader,
                        confidence)
     component.process([message])

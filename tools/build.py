@@ -3,7 +3,7 @@
 Generated (committed, so a reader sees what the model learns; `build --check` fails when stale):
 - `data/nlu/<topic>.yml`: a topic's example questions, across councils, as its intent;
 - `data/nlu/councils.yml`: ways of naming each council, as `inform_council`;
-- `data/stories/knowledge.yml`: one rule a topic, intent -> `action_answer_topic`;
+- `data/stories/knowledge.yml`: one rule a topic, intent -> `action_understand`;
 - `bot/domain/knowledge.yml`: the topic intents;
 - `docs/national-review.md`: the national layer's review table (tools/review.py).
 Built (not committed): `build/spacy_send_en`, blank English + lookup lemmatizer + spelling
@@ -62,7 +62,7 @@ def generated_files(kb: KnowledgeBase) -> dict[Path, str]:
     files[RULES_FILE] = _yaml_doc({
         "version": "3.1",
         "rules": [{"rule": f"answer {topic}",
-                   "steps": [{"intent": topic}, {"action": "action_answer_topic"}]}
+                   "steps": [{"intent": topic}, {"action": "action_understand"}]}
                   for topic in kb.topic_ids()],
     })
     files[DOMAIN_FILE] = _yaml_doc({"version": "3.1", "intents": kb.topic_ids()})

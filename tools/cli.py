@@ -288,14 +288,15 @@ def _safeguarding(args: argparse.Namespace) -> int:
             print(f"{key}: {value}")
     for line in safeguarding.detector.explain(text):
         print(f"  {line}")
+    from actions.settings import settings
     from bot.safeguarding import checked_assessment
     from tools.safeguarding_eval import fitted_check
 
-    check, settings = fitted_check()
-    veto, alone = float(settings["check_veto"]), float(settings["check_alone"])
+    check, _ = fitted_check()
+    rules = settings().safeguarding
+    veto, alone, lean = rules.check_veto, rules.check_alone, rules.check_lean
     chance = check.probability(text)
-    lean, case = float(settings["check_lean"]), float(settings["check_case"])
-    served = checked_assessment(found, chance, veto, alone, len(text.split()), case=case)
+    served = checked_assessment(found, chance, len(text.split()), rules)
     print(f"learned crisis check: {chance:.2f} (a signal needs at least {veto}"
           f"{', but a sure one fired' if found.sure else ''}; alone it needs {alone}, or {lean}"
           " where the assistant is otherwise unsure of the message)")

@@ -121,10 +121,12 @@ def curve(examples: Path | None = None, folds: int = FOLDS, seed: int = 7) -> st
 
     from actions.knowledge import load_knowledge
     from actions.paths import KNOWLEDGE_DIR
+    from actions.settings import settings as decision_settings
     from bot.crisis_check import CrisisCheck, beside_questions, load_examples
     from bot.safeguarding import OUT_OF_SCOPE_INTENT, SAFEGUARDING_INTENT, check_settings
 
     settings = check_settings()
+    rules = decision_settings().safeguarding
     texts, crisis = load_examples(examples or PROJECT_ROOT / str(settings["check_examples"]))
     nlu = _nlu_data().intent_examples
     intent = [str(m.get("text")) for m in nlu  # always in training, as fit_check
@@ -150,7 +152,7 @@ def curve(examples: Path | None = None, folds: int = FOLDS, seed: int = 7) -> st
     unfound = [p for p, c, s in zip(scored, crisis, signalled, strict=True) if c and not s]
     quiet = [p for p, c, s in zip(scored, crisis, signalled, strict=True) if not c and not s]
     lines = [f"crisis check out of {folds} folds on {len(texts)} examples "
-             f"(now: check_veto {settings['check_veto']}, check_alone {settings['check_alone']})",
+             f"(now: check_veto {rules.check_veto}, check_alone {rules.check_alone})",
              "", f"{'check_veto':<12}{'signal-found crises cancelled':>32}"
              f"{'ordinary alarms kept':>24}"]
     lines += [f"{v:<12}{sum(p < v for p in found):>24} of {len(found):<5}"
@@ -168,15 +170,16 @@ def offline() -> Callable[[Message], str]:
     consulted."""
     from actions.knowledge import load_knowledge
     from actions.paths import KNOWLEDGE_DIR
+    from actions.settings import settings
     from bot.safeguarding import checked_assessment
 
     safeguarding = load_knowledge(KNOWLEDGE_DIR).safeguarding
-    check, settings = fitted_check()
+    check, _ = fitted_check()
+    rules = settings().safeguarding
 
     def classify(m: Message) -> str:
         found = checked_assessment(safeguarding.assess(m.text), check.probability(m.text),
-                                   float(settings["check_veto"]), float(settings["check_alone"]),
-                                   len(m.text.split()), case=float(settings["check_case"]))
+                                   len(m.text.split()), rules)
         return found.level or "answer"
     return classify
 

@@ -42,7 +42,7 @@ def request(url: str, body: dict[str, Any] | str | None = None) -> tuple[int, st
 
 
 def action_call(text: str) -> dict[str, Any]:
-    return {"next_action": "action_answer_topic", "sender_id": "someone", "version": "3.6.21",
+    return {"next_action": "action_understand", "sender_id": "someone", "version": "3.6.21",
             "domain": {}, "tracker": {
                 "sender_id": "someone", "slots": {}, "events": [], "paused": False,
                 "followup_action": None, "active_loop": {}, "latest_action_name": None,
@@ -87,7 +87,7 @@ def test_the_action_server_answers_the_rasa_server_with_the_token(assistant: Ass
 
 @pytest.mark.integration
 @pytest.mark.parametrize("body", ["not json", "[]", '{"next_action": 5}', "\u00ff\u00fe",
-                                  '{"next_action": "action_answer_topic", "tracker": "x"}'])
+                                  '{"next_action": "action_understand", "tracker": "x"}'])
 def test_bad_calls_to_the_action_server_get_4xx(assistant: Assistant, body: str) -> None:
     status, _ = request(f"{assistant.action_url}/webhook?token={assistant.action_token}", body)
     assert 400 <= status < 500
