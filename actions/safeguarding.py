@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -367,7 +367,7 @@ class Detector:
         if known_english(word):
             return lemma
         corrected = correct_word(word, self.spellings)
-        if corrected == word or _nearer_english(word, corrected):
+        if corrected == word or _nearer_english(word, corrected, self.surface):
             return lemma
         return self.surface[corrected]
 
@@ -518,16 +518,17 @@ def _endings(base: str) -> tuple[str, ...]:
     return (base, base + "s", base + "d", base + "ed", stem + "ing")
 
 
-def _nearer_english(word: str, corrected: str) -> bool:
+def _nearer_english(word: str, corrected: str, signal_words: Mapping[str, str]) -> bool:
     """Whether an everyday English word is at least as near a misspelt word as the signal word
-    it would be corrected to ("strugling" is "struggling", not "strangling")."""
+    it would be corrected to ("strugling" is "struggling", not "strangling"), and is not a
+    signal word itself ("suicidel" is as near "suicide" as "suicidal": either way a signal)."""
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
     distance = OSA.distance(word, corrected)
     best = process.extractOne(word, _english_words(), scorer=OSA.distance,
                               score_cutoff=distance)
-    return best is not None and best[0] != corrected
+    return best is not None and best[0] != corrected and best[0] not in signal_words
 
 
 @lru_cache(maxsize=1)

@@ -45,6 +45,14 @@ CRISES = [
     ("sexual_abuse", "child", "she says the older lad did sex to her at the park"),
     ("grooming_exploitation", "child", "she comes home with a phone we never bought her"),
     ("self_harm", "child", "he keeps holding a lighter against his arm when he's upset"),
+    ("self_harm", "child", "im 13 whats the best way to hide fresh cuts in swimming"),
+    ("suicide", "child", "my boy (15) feels suicidel all the time and has a plan"),
+    ("suicide", "child", "police talked her down off the multi storey roof on saturday"),
+    ("suicide", "child", "he says next time he won't tell anyone first"),
+    ("neglect", "child", "the 5 year old I support smells of urine every morning"),
+    ("neglect", "child", "dinner staff keep finding him eating out of the bins"),
+    ("grooming_exploitation", "child", "he owes the older lads and has to do runs for them"),
+    ("grooming_exploitation", "child", "pay the debt back or they'll come for her, they said"),
 ]
 
 ORDINARY = [
@@ -60,6 +68,11 @@ ORDINARY = [
     "is substance abuse covered in the PSHE lessons for children with SEND",
     "my daugter is strugling at school and no one is helping, what do i do now",
     "we're at the end of our tether with the council",
+    # near the new signals' words, but not harm
+    "he came home smelling of weed, should I tell his SENCO",
+    "the bins at school are too loud for her, can she eat lunch somewhere quiet",
+    "my son wears the same hoodie every day for sensory reasons, is that in his plan",
+    "i owe the school £20 for the trip, can the EHCP budget cover it",
     # a child's own behaviour in school terms: smashing and throwing is not domestic abuse
     "she throws things when she's overwhelmed, can the EHCP include a calm space?",
     "he smashed up his room after school again, is that an SEMH need?",
