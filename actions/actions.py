@@ -158,16 +158,18 @@ def latest_text(tracker: Tracker) -> str:
 
 
 def unanswered(tracker: Tracker, outcome: str, suggested: list[str] | None = None,
-               subject: str | None = None) -> SlotSet:
+               subject: str | None = None, reason: str = "") -> SlotSet:
     """Record a message the assistant could not answer in the conversation (slot
-    `unanswered`): its text, what the NLU guessed and how sure it was, and what was done, so
-    the unanswered-questions report can show them. Rasa's `nlu_fallback` replaces the guess."""
+    `unanswered`): its text, what the NLU guessed and how sure it was, what was done and why
+    (`reason`: one of actions.decision's codes), so the unanswered-questions report can show
+    them. Rasa's `nlu_fallback` replaces the guess."""
     ranking = tracker.latest_message.get("intent_ranking") or []
     kept = settings().choices.max_choices
     return SlotSet("unanswered", {
         "text": tracker.latest_message.get("text") or "",
         "outcome": outcome,
         "subject": subject,
+        "reason": reason,
         "suggested": suggested or [],
         "predictions": [{"intent": r.get("name"), "confidence": round(float(r.get("confidence")
                                                                             or 0.0), 4)}
@@ -292,7 +294,7 @@ def decline(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracke
     the message also named; record it as unanswered."""
     reply = answers.out_of_scope(kb, council, decision.subject, list(decision.choices))
     return send_unanswered(kb, dispatcher, tracker, reply, decision, council, unanswered(
-        tracker, "out_of_scope", subject=decision.subject))
+        tracker, "out_of_scope", subject=decision.subject, reason=decision.reason))
 
 
 def offer_choices(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -302,7 +304,7 @@ def offer_choices(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: 
     ranked = list(decision.choices)
     reply = answers.suggestions(kb, ranked, council) if ranked else answers.menu(kb, council)
     return send_unanswered(kb, dispatcher, tracker, reply, decision, council, unanswered(
-        tracker, "suggestions", suggested=ranked))
+        tracker, "suggestions", suggested=ranked, reason=decision.reason))
 
 
 def send_unanswered(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker,

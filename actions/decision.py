@@ -27,6 +27,21 @@ SAFEGUARDING_INTENT, OUT_OF_SCOPE_INTENT, UNSURE_INTENT = (
 """The NLU's intents for a safeguarding message, a subject the guidance does not cover, and a
 message it is unsure of."""
 
+NLU_OUT_OF_SCOPE = "nlu_out_of_scope"
+SUBJECT_NOT_COVERED = "subject_not_covered"
+FEW_GUIDANCE_WORDS = "few_guidance_words"
+OUT_OF_SCOPE_LEADS = "out_of_scope_leads"
+WORDS_DISAGREE = "words_disagree"
+UNSURE_BETWEEN_TOPICS = "unsure_between_topics"
+NO_DECISIVE_TOPIC = "no_decisive_topic"
+REASON_CODES = (NLU_OUT_OF_SCOPE, SUBJECT_NOT_COVERED, FEW_GUIDANCE_WORDS, OUT_OF_SCOPE_LEADS,
+                WORDS_DISAGREE, UNSURE_BETWEEN_TOPICS, NO_DECISIVE_TOPIC)
+"""Why a message was declined or met with choices, as recorded for the content team's report
+(tools/report.py says each in plain English): the NLU took it for out of scope; it names a
+subject of knowledge/out_of_scope.yml; it uses too few of the guidance's words; out of scope
+was the NLU's best guess; the words do not support the topic the NLU chose; the NLU was unsure
+between topics; a short question naming a council had no clear topic."""
+
 Ranking = tuple[tuple[str, float], ...]
 
 
@@ -77,7 +92,8 @@ class Decision:
     """SAFEGUARD: what follows the safeguarding reply (an answer to a SEND question in the same
     message, or, after the softer signpost, what an unsure message gets), if anything."""
     reason: str = ""
-    """Why, in a few words, for logs and tests (never the message's text)."""
+    """Why, in a few words (for a decline or choices, one of the codes above), for logs, tests
+    and the content team's report; never the message's text."""
 
 
 def understand(turn: Turn, kb: KnowledgeBase, settings: Settings) -> Decision:
@@ -85,7 +101,7 @@ def understand(turn: Turn, kb: KnowledgeBase, settings: Settings) -> Decision:
     if turn.intent == SAFEGUARDING_INTENT:
         return safeguard(turn, kb, settings)
     if turn.intent == OUT_OF_SCOPE_INTENT:
-        return declined(turn, kb, kb.out_of_scope.subject_of(turn.typed), "the NLU: out of scope")
+        return declined(turn, kb, kb.out_of_scope.subject_of(turn.typed), NLU_OUT_OF_SCOPE)
     if turn.intent in kb.topics:
         return topic_chosen(turn, kb, settings)
     if flow_runner.understands(kb, turn.flow_state, turn.text):  # an answer the NLU was unsure of
@@ -110,7 +126,7 @@ def safeguard(turn: Turn, kb: KnowledgeBase, settings: Settings) -> Decision:
             # the assistant is unsure of gets, without a second signpost.
             guess = best_guess(turn.ranking)
             then = (declined(turn, kb, kb.out_of_scope.subject_of(turn.typed),
-                             "out of scope leads", signpost=False)
+                             OUT_OF_SCOPE_LEADS, signpost=False)
                     if guess is not None and guess[0] == OUT_OF_SCOPE_INTENT
                     else unsure(turn, kb, settings, signpost=False))
     return Decision(SAFEGUARD, level=level, then=then, reason="a safeguarding signal")
@@ -129,13 +145,13 @@ def topic_chosen(turn: Turn, kb: KnowledgeBase, settings: Settings) -> Decision:
     # topic it was taken for speaks of that term itself
     subject = kb.out_of_scope.subject_of(text, covered_by(kb, topic))
     if subject is not None:
-        return declined(turn, kb, subject, "an out-of-scope subject")
+        return declined(turn, kb, subject, SUBJECT_NOT_COVERED)
     judged = verdict(search.index(kb), topic, confidence, text, rules, family_members(kb, topic),
                      kb.national_only(topic), with_related_law(kb, topic, turn.ranking, rules))
     if judged == DECLINE:
-        return declined(turn, kb, None, "too few of the guidance's words")
+        return declined(turn, kb, None, FEW_GUIDANCE_WORDS)
     if judged == CHOICES:
-        return offered(turn, kb, text, settings, reason="the words do not agree")
+        return offered(turn, kb, text, settings, reason=WORDS_DISAGREE)
     if answers.needs_council(kb, topic, turn.council):
         return Decision(ASK_COUNCIL, topic=topic, reason="the answer depends on the council")
     return Decision(ANSWER, topic=topic, reason="the NLU chose it")
@@ -153,11 +169,11 @@ def unsure(turn: Turn, kb: KnowledgeBase, settings: Settings, signpost: bool = T
     subject = kb.out_of_scope.subject_of(
         turn.text, covered_by(kb, chosen[0]) if chosen is not None else ())
     if subject is not None:
-        return declined(turn, kb, subject, "an out-of-scope subject", signpost)
+        return declined(turn, kb, subject, SUBJECT_NOT_COVERED, signpost)
     if index.relevance(turn.typed) < rules.min_relevance:
-        return declined(turn, kb, None, "too few of the guidance's words", signpost)
+        return declined(turn, kb, None, FEW_GUIDANCE_WORDS, signpost)
     if out_of_scope_leads(turn.ranking, chosen):
-        return declined(turn, kb, None, "out of scope leads", signpost)
+        return declined(turn, kb, None, OUT_OF_SCOPE_LEADS, signpost)
     if chosen is not None:
         topic, sure = chosen
         kin = family_members(kb, topic)
@@ -170,7 +186,7 @@ def unsure(turn: Turn, kb: KnowledgeBase, settings: Settings, signpost: bool = T
         ) or with_related_law(kb, topic, turn.ranking, rules) >= rules.sure_alone_national
         if answer and not answers.needs_council(kb, topic, turn.council):
             return Decision(ANSWER, topic=topic, reason="the NLU and the words agree")
-    return offered(turn, kb, turn.text, settings, signpost, "unsure")
+    return offered(turn, kb, turn.text, settings, signpost, UNSURE_BETWEEN_TOPICS)
 
 
 def terse_question(turn: Turn, kb: KnowledgeBase, question: str,
@@ -187,7 +203,7 @@ def terse_question(turn: Turn, kb: KnowledgeBase, question: str,
     runner_up = matches[1].words if len(matches) > 1 else 0.0
     if matches[0].words >= max(rules.decisive_words, rules.decisive_ratio * runner_up):
         return Decision(ANSWER, topic=matches[0].topic, reason="decisive words")
-    return offered(turn, kb, question, settings, reason="no decisive words")
+    return offered(turn, kb, question, settings, reason=NO_DECISIVE_TOPIC)
 
 
 def declined(turn: Turn, kb: KnowledgeBase, subject: str | None, reason: str,

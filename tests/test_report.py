@@ -95,9 +95,11 @@ def topic(topic_id: str, council: str = "sefton", **more: Any) -> dict[str, Any]
 
 def unanswered(text: str, outcome: str, suggested: list[str] | None = None,
                subject: str | None = None, guesses: list[tuple[str, float]] | None = None,
-               ) -> dict[str, Any]:
-    return {"text": text, "outcome": outcome, "subject": subject, "suggested": suggested or [],
-            "predictions": [{"intent": i, "confidence": c} for i, c in guesses or []]}
+               reason: str | None = None) -> dict[str, Any]:
+    record = {"text": text, "outcome": outcome, "subject": subject,
+              "suggested": suggested or [],
+              "predictions": [{"intent": i, "confidence": c} for i, c in guesses or []]}
+    return record if reason is None else {**record, "reason": reason}  # None: stored before
 
 
 def running(node: str | None) -> dict[str, Any]:
@@ -130,7 +132,8 @@ def conversations() -> Store:
            slots={"unanswered": unanswered(SCRIPT, "suggestions",
                                            ["sen_support", "stages_of_support"],
                                            guesses=[("sen_support", 0.3),
-                                                    ("stages_of_support", 0.12)])})
+                                                    ("stages_of_support", 0.12)],
+                                           reason="unsure_between_topics")})
     s.turn(A, at(DAY_1, 10, 5), "tell me more", "follow_up",
            topic("sen_support", follow_up=True))
 
@@ -140,7 +143,8 @@ def conversations() -> Store:
                "local_authority": "havering",
                "unanswered": unanswered(APPEAL, "out_of_scope",
                                         subject="appeals, tribunals and complaints",
-                                        guesses=[("out_of_scope", 0.9318)])})
+                                        guesses=[("out_of_scope", 0.9318)],
+                                        reason="subject_not_covered")})
     s.turn(B, at(DAY_1, 11, 1), EHCP_OR_SEN, "nlu_fallback",
            topic("suggestions", "havering", suggested=["sen_support"]), council="havering",
            slots={"unanswered": unanswered(EHCP_OR_SEN, "suggestions", ["sen_support"],
@@ -310,13 +314,14 @@ def test_csv_files_hold_the_figures_and_defuse_formulas(db: str, tmp_path: Path)
         ["topic", "title", "helpful", "not_helpful", "total", "helpful_share"],
         ["sen_support", "", "1", "1", "2", "0.5000"], ["local_offer", "", "1", "0", "1", "1.0000"]]
     unanswered = rows("unanswered.csv")
-    assert unanswered[0] == ["when", "council", "outcome", "subject", "text", "suggested",
-                             "guesses"]
-    assert unanswered[1][1:] == ["sefton", "suggestions", "", SCRIPT,
+    assert unanswered[0] == ["when", "council", "outcome", "reason", "subject", "text",
+                             "suggested", "guesses"]
+    assert unanswered[1][1:] == ["sefton", "suggestions", "unsure_between_topics", "", SCRIPT,
                                  "sen_support; stages_of_support",
                                  "sen_support (30%); stages_of_support (12%)"]
-    assert unanswered[2][3:5] == ["appeals, tribunals and complaints", APPEAL]
-    assert unanswered[4][4] == "'" + FORMULA
+    assert unanswered[2][3:6] == ["subject_not_covered", "appeals, tribunals and complaints",
+                                  APPEAL]
+    assert unanswered[4][3:6] == ["", "", "'" + FORMULA]  # recorded before reasons were
 
 
 def test_topics_are_named_by_their_titles_with_the_ids_beside_them(db: str, kb,
@@ -414,3 +419,19 @@ def test_parse_date_reads_iso_dates_and_treats_empty_as_open() -> None:
     assert parse_date("2026-03-02", "--from") == DAY_2.replace(day=2)
     assert parse_date(None, "--from") is None
     assert parse_date("", "--to") is None
+
+
+def test_the_page_says_in_plain_english_why_each_question_went_unanswered(db: str) -> None:
+    from tools.report import REASONS
+
+    page = render_html(summarise(load_events(db)))
+    assert escape(f'"Did you mean" choices ({REASONS["unsure_between_topics"]})') in page
+    assert escape(f"declined: appeals, tribunals and complaints "
+                  f"({REASONS['subject_not_covered']})") in page
+
+
+def test_every_reason_the_decision_records_has_plain_words_in_the_report() -> None:
+    from actions import decision
+    from tools.report import REASONS
+
+    assert set(decision.REASON_CODES) == set(REASONS)

@@ -28,8 +28,9 @@ Definitions (report.html opens with the same ones, in plain English):
   share answered with `out_of_scope`.
 - Feedback: each "Was this helpful?" answer (the `feedback` slot) in the range, per topic.
 - Unanswered questions: each message the assistant recorded in the `unanswered` slot (it offered
-  "Did you mean" choices or declined), with what it did, the subject it declined, the topics it
-  suggested and the NLU's top guesses. Button `/payload`s count as messages but are not listed.
+  "Did you mean" choices or declined), with what it did and why (REASONS), the subject it
+  declined, the topics it suggested and the NLU's top guesses. Button `/payload`s count as
+  messages but are not listed.
 - CSV cells that a spreadsheet would run as a formula (starting with = + - @) get a leading `'`.
 """
 from __future__ import annotations
@@ -68,6 +69,16 @@ SAFEGUARDING = "safeguarding"
 CONTACT = "contact"
 SPECIAL_REPLIES = (SUGGESTIONS, OUT_OF_SCOPE, SAFEGUARDING, CONTACT)
 """`custom.topic` values that are not a knowledge topic or a flow."""
+REASONS = {
+    "nlu_out_of_scope": "it reads like a question the guidance does not cover",
+    "subject_not_covered": "it names a subject the guidance does not cover",
+    "few_guidance_words": "it uses too few of the guidance's words: perhaps a topic to add",
+    "out_of_scope_leads": "its likeliest reading is a question the guidance does not cover",
+    "words_disagree": "the likely topic's words are not in it: perhaps example questions to add",
+    "unsure_between_topics": "unsure between topics: perhaps example questions to add",
+    "no_decisive_topic": "a short question naming a council, with no clear topic",
+}
+"""Why a message went unanswered (the codes of actions.decision), for the content team."""
 TOPIC, FLOW, OTHER = "topic", "flow", "other"
 REPLY_KINDS = (TOPIC, FLOW, SUGGESTIONS, OUT_OF_SCOPE, SAFEGUARDING, CONTACT, OTHER)
 """How a user message was answered, in the order the report shows them."""
@@ -212,6 +223,8 @@ class UnansweredQuestion:
     """"suggestions" or "out_of_scope"."""
     subject: str | None
     """The out-of-scope subject it was declined for, if one of out_of_scope.yml's."""
+    reason: str
+    """Why (a code of REASONS; "" in conversations stored before it was recorded)."""
     suggested: tuple[str, ...]
     """The topics offered as "Did you mean" buttons."""
     guesses: tuple[Guess, ...]
@@ -545,6 +558,7 @@ def _unanswered(event: Event, council: str) -> UnansweredQuestion | None:
     return UnansweredQuestion(
         when=datetime.fromtimestamp(event.timestamp), council=council, text=text,
         outcome=str(value.get("outcome") or ""), subject=value.get("subject") or None,
+        reason=str(value.get("reason") or ""),
         suggested=tuple(str(t) for t in value.get("suggested") or []), guesses=guesses)
 
 
@@ -581,10 +595,10 @@ def write_csv(report: Report, out: Path) -> list[Path]:
                          *[[f.topic, report.titles.get(f.topic, ""), f.helpful, f.not_helpful,
                             f.total,
                             f"{f.helpful_share:.4f}"] for f in report.feedback]],
-        "unanswered.csv": [["when", "council", "outcome", "subject", "text", "suggested",
-                            "guesses"],
+        "unanswered.csv": [["when", "council", "outcome", "reason", "subject", "text",
+                            "suggested", "guesses"],
                            *[[q.when.strftime("%Y-%m-%d %H:%M"), q.council, q.outcome,
-                              q.subject or "", q.text, "; ".join(q.suggested),
+                              q.reason, q.subject or "", q.text, "; ".join(q.suggested),
                               "; ".join(_guess(g) for g in q.guesses)]
                              for q in report.unanswered]],
     }
@@ -737,8 +751,11 @@ def _unanswered_table(report: Report) -> str:
 
 def _what_was_done(question: UnansweredQuestion) -> str:
     if question.outcome == OUT_OF_SCOPE:
-        return f"declined: {question.subject}" if question.subject else "declined"
-    return '"Did you mean" choices' if question.outcome == SUGGESTIONS else question.outcome
+        done = f"declined: {question.subject}" if question.subject else "declined"
+    else:
+        done = '"Did you mean" choices' if question.outcome == SUGGESTIONS else question.outcome
+    why = REASONS.get(question.reason, question.reason)
+    return f"{done} ({why})" if why else done
 
 
 def _table(headers: list[str], rows: list[list[str]], numeric: Collection[int] = ()) -> str:
