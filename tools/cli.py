@@ -13,6 +13,7 @@ import urllib.error
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from actions.errors import SendAssistantError
 from actions.knowledge import load_knowledge
@@ -90,6 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--curve", action="store_true",
                           help="with --safeguarding: how the crisis check's thresholds trade "
                           "found crises for false alarms, out of fold on its own examples")
+    evaluate.add_argument("--replay", action="store_true",
+                          help="parse each question once with the trained model and replay the "
+                          "decision (actions/settings.yml), in seconds, with no assistant "
+                          "started: the figures a served evaluation gives")
+    evaluate.add_argument("--set", dest="changes", action="append", default=[],
+                          metavar="GROUP.NAME=VALUE",
+                          help="with --replay: try a setting (e.g. answer.sure_alone=0.6; "
+                          "repeatable), reported beside the shipped settings. Choose on the "
+                          "tune parts, never the held-out parts")
     evaluate.add_argument("--show-held-out", action="store_true",
                           help="list the held-out parts' misses too (never tune on them)")
     evaluate.add_argument("--min-accuracy", type=float, default=None,
@@ -348,8 +358,11 @@ def _evaluate(args: argparse.Namespace) -> int:
         return _risk_coverage(args)
 
     sets = {path: load_questions(path) for path in args.questions}
-    with _assistant_webhook(args) as webhook:
-        results = {path: evaluate(webhook, qs, path.name) for path, qs in sets.items()}
+    if args.replay or args.changes:
+        results = _replayed(args, sets)
+    else:
+        with _assistant_webhook(args) as webhook:
+            results = {path: evaluate(webhook, qs, path.name) for path, qs in sets.items()}
     failed = False
     for path, every in results.items():
         for part, rs in by_part(every).items():
@@ -361,6 +374,48 @@ def _evaluate(args: argparse.Namespace) -> int:
                 print(f"FAIL: in-scope accuracy {in_scope:.1%} is below {args.min_accuracy:.0%}")
                 failed = True
     return 1 if failed else 0
+
+
+def _replayed(args: argparse.Namespace, sets: dict[Path, list[Any]]) -> dict[Path, list[Any]]:
+    """Each set's results, the decision replayed on the model's parses (tools.replay): under
+    the shipped settings, or, with `--set`, under the changed ones, after a line per set and
+    part comparing the two (the held-out parts' only with `--show-held-out`)."""
+    from actions.settings import settings
+    from tools.evaluate import accuracy, by_part, confident_wrong_rate
+    from tools.replay import parse_all, replay, with_changes
+    from tools.train import MODEL_PATH
+
+    shipped = settings()
+    changed = with_changes(shipped, args.changes)
+    kb = load_knowledge(KNOWLEDGE_DIR)
+    print(f"Parsing {sum(map(len, sets.values()))} questions with {MODEL_PATH.name}...",
+          flush=True)
+    parses = {path: parse_all(qs, MODEL_PATH) for path, qs in sets.items()}
+    if not args.changes:
+        return {path: replay(kb, qs, parses[path], shipped) for path, qs in sets.items()}
+
+    def line(rs: list[Any]) -> str:
+        scope = [r for r in rs if r.question.in_scope]
+        out = [r for r in rs if not r.question.in_scope]
+        offered = [r for r in rs if r.topic == "suggestions"]
+        return (f"right {sum(r.correct for r in scope)}/{len(scope)}, declined "
+                f"{sum(r.correct for r in out)}/{len(out)}, wrong "
+                f"{confident_wrong_rate(rs):.1%}, choices right "
+                f"{sum(r.right_among_choices for r in offered)}/{len(offered)}; "
+                f"in scope {accuracy(scope):.1%}")
+
+    results = {}
+    print(f"\nshipped settings, then with {', '.join(args.changes)}:")
+    for path, qs in sets.items():
+        before = by_part(replay(kb, qs, parses[path], shipped))
+        results[path] = replay(kb, qs, parses[path], changed)
+        for part, rs in by_part(results[path]).items():
+            if part == "held_out" and not args.show_held_out:
+                print(f"  {path.name} (held_out): not shown, not for choosing settings")
+                continue
+            print(f"  {path.name}{f' ({part})' if part else ''}\n"
+                  f"    {line(before[part])}\n    {line(rs)}")
+    return results
 
 
 def _risk_coverage(args: argparse.Namespace) -> int:

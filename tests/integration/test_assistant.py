@@ -157,6 +157,18 @@ def test_the_evaluation_questions_reach_the_required_figures(
 
 
 @pytest.mark.integration
+def test_replaying_the_decision_on_the_models_parses_gives_what_the_assistant_served(
+        assistant: Assistant, model, kb: KnowledgeBase) -> None:
+    from actions.settings import settings
+    from tools.replay import parse_all, replay
+
+    questions = load_questions(EXTENDED_SET)
+    served = evaluate(assistant.webhook, questions)
+    replayed = replay(kb, questions, parse_all(questions, model), settings())
+    assert [(r.topic, r.suggested) for r in replayed] == [(r.topic, r.suggested) for r in served]
+
+
+@pytest.mark.integration
 def test_every_national_topic_is_answered_with_the_law_in_several_wordings_on_both_councils(
         assistant: Assistant, capsys) -> None:
     results = evaluate(assistant.webhook, load_questions(WORDINGS_SET))
