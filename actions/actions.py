@@ -190,7 +190,8 @@ def _without_councils(tracker: Tracker) -> str:
 
 
 def answer_topic(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker,
-                 topic: str, council: str | None) -> list[EventType]:
+                 topic: str, council: str | None, section: str | None = None
+                 ) -> list[EventType]:
     """Answer a topic, or start the decision flow its question starts (respond.topic_response:
     the same replies `send-assistant preview` shows).
 
@@ -199,7 +200,7 @@ def answer_topic(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: T
     """
     role = current_role(tracker)
     response = respond.topic_response(kb, topic, council, role=role, text=latest_text(tracker),
-                                      flow_state=tracker.get_slot("flow_state"))
+                                      flow_state=tracker.get_slot("flow_state"), section=section)
     # Answers are written for parents; a professional (by role, or by how they write: "SENCO
     # here...", which the NLU's safeguarding component marks as the `writer`) reads "the child",
     # not "your child".
@@ -270,7 +271,7 @@ def carry_out(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Trac
             events += carry_out(kb, dispatcher, tracker, decision.then, council)
         return events
     if decision.outcome == ANSWER and decision.topic is not None:
-        return answer_topic(kb, dispatcher, tracker, decision.topic, council)
+        return answer_topic(kb, dispatcher, tracker, decision.topic, council, decision.section)
     if decision.outcome == ASK_COUNCIL:
         send(dispatcher, answers.council_prompt(kb))
         return [SlotSet("pending_topic", decision.topic)]

@@ -56,10 +56,14 @@ def pick_file(kb: KnowledgeBase, topic_id: str, council: str | None) -> TopicFil
     return files[sorted(files)[0]]
 
 
-def compose_answer(kb: KnowledgeBase, topic_id: str, council: str | None) -> Reply:
+def compose_answer(kb: KnowledgeBase, topic_id: str, council: str | None,
+                   section: str | None = None) -> Reply:
     """The answer to a topic for a council, with its note, source line and payload; under a
-    local answer, "What the law says" from each national file that adds to it."""
+    local answer, "What the law says" from each national file that adds to it. With a
+    `section` of the council's file, only that part of the answer, under its heading, saying
+    so, with a button to the whole answer first (`custom.section` is its id)."""
     chosen = pick_file(kb, topic_id, council)
+    part = chosen.section(section)
     note = ""
     if chosen.council not in (COMMON, NATIONAL) and chosen.council != council:
         owner = kb.council_name(chosen.council)
@@ -76,7 +80,9 @@ def compose_answer(kb: KnowledgeBase, topic_id: str, council: str | None) -> Rep
         if owners and council not in owners and NATIONAL not in owners:
             note = kb.phrases["owner_note"].format(
                 owner=" and ".join(kb.council_name(c) for c in sorted(owners)))
-    body_text, body_html = to_text(chosen.body), to_html(chosen.body)
+    body = (f"## {part.heading}\n\n{part.body}\n\n"
+            + kb.phrases["section_part"].format(title=chosen.title)) if part else chosen.body
+    body_text, body_html = to_text(body), to_html(body)
     source = source_line(kb, chosen.sources)
     laws = kb.law_notes(topic_id) if chosen.council != NATIONAL else []
     text = "\n\n".join(part for part in (note, body_text, source) if part)
@@ -106,6 +112,9 @@ def compose_answer(kb: KnowledgeBase, topic_id: str, council: str | None) -> Rep
                                           if r not in {law.id for law in laws}]
     buttons = [{"title": kb.title(rel, council), "payload": topic_payload(rel)}
                for rel in offered[:MAX_RELATED_BUTTONS]]
+    if part is not None:
+        custom["section"] = part.id
+        buttons.insert(0, {"title": kb.phrases["whole_answer"], "payload": topic_payload(topic_id)})
     return Reply(text=text, buttons=buttons, custom=custom)
 
 

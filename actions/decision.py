@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from actions import answers, flow_runner, search
-from actions.knowledge import NATIONAL, KnowledgeBase
+from actions.knowledge import NATIONAL, KnowledgeBase, TopicFile
 from actions.safeguarding import CONCERN, CRISIS, PROCEDURE, Assessment
 from actions.settings import AnswerSettings, Settings
 
@@ -79,6 +80,8 @@ class Decision:
     """One of SAFEGUARD, ANSWER, ASK_COUNCIL, CHOICES, DECLINE, FLOW_ANSWER."""
     topic: str | None = None
     """ANSWER and ASK_COUNCIL: the topic to answer (once the council is known)."""
+    section: str | None = None
+    """ANSWER: the one section of the topic's answer a narrow question gets, if one."""
     choices: tuple[str, ...] = ()
     """CHOICES: the topics to offer, best first; DECLINE: topics the message also named."""
     subject: str | None = None
@@ -154,7 +157,8 @@ def topic_chosen(turn: Turn, kb: KnowledgeBase, settings: Settings) -> Decision:
         return offered(turn, kb, text, settings, reason=WORDS_DISAGREE)
     if answers.needs_council(kb, topic, turn.council):
         return Decision(ASK_COUNCIL, topic=topic, reason="the answer depends on the council")
-    return Decision(ANSWER, topic=topic, reason="the NLU chose it")
+    return Decision(ANSWER, topic=topic, reason="the NLU chose it",
+                    section=section_of(kb, topic, turn.council, text, rules))
 
 
 def unsure(turn: Turn, kb: KnowledgeBase, settings: Settings, signpost: bool = True) -> Decision:
@@ -185,7 +189,8 @@ def unsure(turn: Turn, kb: KnowledgeBase, settings: Settings, signpost: bool = T
             or sure >= rules.sure_with_top_words and top_words_agree(index, topic, turn.typed, kin)
         ) or with_related_law(kb, topic, turn.ranking, rules) >= rules.sure_alone_national
         if answer and not answers.needs_council(kb, topic, turn.council):
-            return Decision(ANSWER, topic=topic, reason="the NLU and the words agree")
+            return Decision(ANSWER, topic=topic, reason="the NLU and the words agree",
+                            section=section_of(kb, topic, turn.council, turn.typed, rules))
     return offered(turn, kb, turn.text, settings, signpost, UNSURE_BETWEEN_TOPICS)
 
 
@@ -204,6 +209,36 @@ def terse_question(turn: Turn, kb: KnowledgeBase, question: str,
     if matches[0].words >= max(rules.decisive_words, rules.decisive_ratio * runner_up):
         return Decision(ANSWER, topic=matches[0].topic, reason="decisive words")
     return offered(turn, kb, question, settings, reason=NO_DECISIVE_TOPIC)
+
+
+def section_of(kb: KnowledgeBase, topic: str, council: str | None, text: str,
+               rules: AnswerSettings) -> str | None:
+    """The one section of the topic's answer (for this council) a typed question asks about,
+    or None for the whole answer: the section whose own words (those of its heading and
+    example questions that not every section of the answer uses) the question uses most, when
+    they weigh at least `section_words` and `section_ratio` times the next section's."""
+    chosen = answers.pick_file(kb, topic, council)
+    if not text or len(chosen.sections) < 2:
+        return None
+    index = search.index(kb)
+    words = set(index.query_words(text))
+    scored = sorted(((sum(index.weight.get(w, 0.0) for w in words & own), section.id)
+                     for section, own in zip(chosen.sections, _own_words(index, chosen),
+                                             strict=True)), reverse=True)
+    (best, section_id), (runner_up, _) = scored[0], scored[1]
+    if best >= rules.section_words and best >= rules.section_ratio * runner_up:
+        return section_id
+    return None
+
+
+@lru_cache(maxsize=256)
+def _own_words(index: search.TopicIndex, topic_file: TopicFile) -> tuple[frozenset[str], ...]:
+    """Each section's words (heading and example questions) that not every section uses;
+    never a number ("under 5" is not "5 days")."""
+    bags = [frozenset(w for w in index.query_words(" ".join((s.heading, *s.questions)))
+                      if w.isalpha()) for s in topic_file.sections]
+    shared = frozenset.intersection(*bags)
+    return tuple(bag - shared for bag in bags)
 
 
 def declined(turn: Turn, kb: KnowledgeBase, subject: str | None, reason: str,

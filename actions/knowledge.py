@@ -44,7 +44,9 @@ NATIONAL_FIELDS = {"adds_to", "note", "law_as_of", "claims"}
 """Fields only national topic files take."""
 
 TOPIC_FIELDS = {"id", "title", "council", "sources", "questions", "aliases", "related",
-                "last_reviewed", "reading_grade_note"}
+                "last_reviewed", "reading_grade_note", "sections"}
+MIN_SECTION_QUESTIONS = 3
+"""The fewest example questions a section takes: fewer cannot tell its narrow question apart."""
 REQUIRED_TOPIC_FIELDS = ("id", "title", "council", "sources", "last_reviewed")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 REQUIRED_PHRASES = ("source_one", "source_many", "other_council_note", "owner_note",
@@ -60,6 +62,7 @@ REQUIRED_PHRASES = ("source_one", "source_many", "other_council_note", "owner_no
                     "flow_record_next", "role_professional_words", "privacy_reminder",
                     "out_of_scope_subject", "contact", "follow_up_more", "follow_up_none",
                     "long_message", "feedback_thanks", "law_heading", "national_note",
+                    "section_part", "whole_answer",
                     "menu_law_button", "menu_law_intro")
 
 _html_detector = MarkdownIt("commonmark", {"html": True})
@@ -118,6 +121,21 @@ class Claim:
 
 
 @dataclass(frozen=True, slots=True)
+class Section:
+    """A part of a topic's answer under its own `## heading`, with its own example questions:
+    a narrow question ("how long do I get to comment?") gets this part, not the whole answer."""
+
+    id: str
+    """The heading in lower case with `_` for spaces and punctuation left out."""
+    heading: str
+    """The heading as written after `## ` in the answer."""
+    questions: tuple[str, ...]
+    """Example phrasings of the narrow question this part answers."""
+    body: str
+    """The part's Markdown, below its heading and up to the next `## ` heading."""
+
+
+@dataclass(frozen=True, slots=True)
 class TopicFile:
     """One topic as one council (or `common`) words it."""
 
@@ -151,6 +169,17 @@ class TopicFile:
     """Why the answer cannot read at grade 9 or below, where it cannot."""
     claims: tuple[Claim, ...] = ()
     """National files: each statement the answer makes, with the sources that support it."""
+    sections: tuple[Section, ...] = ()
+    """Parts of the answer under `## ` headings that narrow questions get on their own."""
+
+    @property
+    def every_question(self) -> tuple[str, ...]:
+        """Its example questions and its sections' ones: all train the NLU for the topic."""
+        return (*self.questions, *(q for s in self.sections for q in s.questions))
+
+    def section(self, section_id: str | None) -> Section | None:
+        """The section with this id, if the file has one."""
+        return next((s for s in self.sections if s.id == section_id), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +215,10 @@ class KnowledgeBase:
         return chosen.title
 
     def questions(self, topic_id: str) -> list[str]:
-        """Every example question of a topic, across councils, in file order."""
+        """Every example question of a topic (its sections' too), across councils, in file
+        order."""
         return [q for council in sorted(self.topics[topic_id])
-                for q in self.topics[topic_id][council].questions]
+                for q in self.topics[topic_id][council].every_question]
 
     def aliases(self, topic_id: str) -> list[str]:
         """Every alias of a topic, across councils, without repeats."""
@@ -578,6 +608,7 @@ def _load_topic(path: Path, root: Path, folder_name: str, documents: dict[str, D
         problems.append(Problem(where, None, "contains raw HTML",
                                 "use Markdown only (**bold**, - lists); HTML is never shown"))
     claims = _load_claims(meta.get("claims"), sources, where, problems)
+    sections = _load_sections(meta.get("sections"), body, where, problems)
     if len(problems) > before:
         return None
     return TopicFile(id=meta["id"], council=folder_name, title=str(meta["title"]).strip(),
@@ -590,7 +621,52 @@ def _load_topic(path: Path, root: Path, folder_name: str, documents: dict[str, D
                      note=" ".join(str(meta.get("note") or "").split()),
                      law_as_of=meta.get("law_as_of"),
                      reading_grade_note=str(meta.get("reading_grade_note") or "").strip(),
-                     claims=claims)
+                     claims=claims, sections=sections)
+
+
+_HEADING = re.compile(r"^## +(.+?) *$", re.MULTILINE)
+
+
+def _load_sections(raw: Any, body: str, where: str,
+                   problems: list[Problem]) -> tuple[Section, ...]:
+    """A topic's `sections`: each `heading` (written as `## heading` in the answer) with the
+    `questions` its part answers on its own."""
+    if raw is None:
+        return ()
+    fix = ("write `- heading: ...` items, each with `questions:` (at least "
+           f"{MIN_SECTION_QUESTIONS}), and the same heading as `## heading` in the answer")
+    if not isinstance(raw, list):
+        problems.append(Problem(where, "sections", "is not a list", fix))
+        return ()
+    found = list(_HEADING.finditer(body))
+    parts = {m.group(1): body[m.end():found[i + 1].start() if i + 1 < len(found) else None]
+             .strip() for i, m in enumerate(found)}
+    sections: list[Section] = []
+    for i, item in enumerate(raw):
+        at = f"sections[{i}]"
+        heading = item.get("heading") if isinstance(item, dict) else None
+        questions = item.get("questions") if isinstance(item, dict) else None
+        if (not isinstance(heading, str) or not heading.strip() or not _is_str_list(questions)
+                or len(questions or []) < MIN_SECTION_QUESTIONS
+                or set(item) - {"heading", "questions"}):
+            problems.append(Problem(where, at, "needs `heading` and `questions`", fix))
+            continue
+        heading = heading.strip()
+        if heading not in parts:
+            problems.append(Problem(where, f"{at}.heading", f"{heading!r} is not a `## ` "
+                                    "heading of the answer", "write `## " + heading +
+                                    "` above its part of the answer, or correct the heading"))
+            continue
+        section_id = re.sub(r"[^a-z0-9]+", "_", heading.lower()).strip("_")
+        if any(s.id == section_id for s in sections) or not parts[heading]:
+            problems.append(Problem(where, f"{at}.heading", f"{heading!r} is used twice or has "
+                                    "no text under it", "give each part its own heading and "
+                                    "text"))
+            continue
+        sections.append(Section(id=section_id, heading=heading,
+                                questions=tuple(q.strip() for q in questions or []),
+                                body=parts[heading]))
+    return tuple(sections)
 
 
 def _load_claims(raw: Any, sources: tuple[SourceRef, ...], where: str,
@@ -661,7 +737,7 @@ def _check_across_topics(topics: dict[str, dict[str, TopicFile]], root: Path,
                     problems.append(Problem(_rel(f.path, root), "adds_to", f"{local!r} is not "
                                             "a council's or common topic id", "name a local "
                                             "topic whose answer this law note follows"))
-            for question in f.questions:
+            for question in f.every_question:
                 key = normalise_question(question)
                 other = seen.get(key)
                 if other is not None and other is not f:

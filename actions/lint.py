@@ -187,7 +187,7 @@ def reading_grade(markdown: str) -> float:
 
 
 def _near_duplicates(kb: KnowledgeBase, files: list[TopicFile]) -> list[Finding]:
-    questions = [(f, q, normalise_question(q)) for f in files for q in f.questions]
+    questions = [(f, q, normalise_question(q)) for f in files for q in f.every_question]
     findings = []
     for i, (f, q, key) in enumerate(questions):
         for g, q2, key2 in questions[i + 1:]:

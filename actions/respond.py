@@ -26,17 +26,19 @@ class TopicResponse:
 
 def topic_response(kb: KnowledgeBase, topic: str, council: str | None, *,
                    role: str | None = None, text: str = "",
-                   flow_state: dict[str, Any] | None = None) -> TopicResponse:
+                   flow_state: dict[str, Any] | None = None,
+                   section: str | None = None) -> TopicResponse:
     """Answer a topic for a council's page, or start the decision flow its question starts.
 
     `role` is the person's role if known (a flow asks for it otherwise), `text` what they typed
     (a long message naming other topics gets buttons for them first) and `flow_state` a flow
-    waiting for an answer (the answer then offers to carry on with it)."""
+    waiting for an answer (the answer then offers to carry on with it); `section` the one part
+    of the answer a narrow question gets (actions.decision.section_of)."""
     flow = kb.flow_starting_from(topic, council)
     if flow is not None:
         step = flow_runner.start(kb, flow, role, council)
         return TopicResponse(list(step.replies), step.state, started_flow=True)
-    reply = answers.compose_answer(kb, topic, council)
+    reply = answers.compose_answer(kb, topic, council, section)
     others = [t for t in search.index(kb).mentioned(text) if t != topic][:MAX_MENTIONED] \
         if text else []
     if others:  # a long or many-part message: offer what else it asked about first

@@ -77,6 +77,10 @@ class AnswerSettings:
     """A terse question naming a council: the least word score answered alone."""
     decisive_ratio: float
     """...and how many times the next topic's score it must be."""
+    section_words: float
+    """A question's words this specific to one section of the answer: that section alone."""
+    section_ratio: float
+    """...and how many times the next section's score it must be."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +125,11 @@ def _group(kind: type[_T], name: str, raw: Any, where: str) -> _T:
                                 f"{'a whole number' if integral else 'a number'}, not {value!r}")
         if integral and value < 1:
             raise SettingsError(f"{where}: `{name}.{key}` must be at least 1, not {value}")
-        if not integral and not key.startswith("decisive_") and not 0 <= value <= 1:
+        if not integral and not key.endswith(("_words", "_ratio")) and not 0 <= value <= 1:
             raise SettingsError(f"{where}: `{name}.{key}` is a confidence and must be between "
                                 f"0 and 1, not {value}")
+        if not integral and value < 0:
+            raise SettingsError(f"{where}: `{name}.{key}` must not be negative, not {value}")
         values[key] = value if integral else float(value)
     return kind(**values)
 

@@ -80,7 +80,8 @@ def first_reply(kb: KnowledgeBase, decision: Decision, turn: Turn) -> tuple[str 
     if decision.outcome == ASK_COUNCIL:
         return None, ()
     if decision.outcome == ANSWER and decision.topic is not None:
-        response = respond.topic_response(kb, decision.topic, turn.council, text=turn.typed)
+        response = respond.topic_response(kb, decision.topic, turn.council, text=turn.typed,
+                                          section=decision.section)
         custom = (response.replies[0].custom if response.replies else None) or {}
         return str(custom.get("topic") or decision.topic), ()
     return None, ()
