@@ -145,6 +145,14 @@ def _council_events(tracker: Tracker, council: str | None) -> list[EventType]:
     return events
 
 
+def is_professional(tracker: Tracker) -> bool:
+    """Whether the person is a professional, by role or by how they write ("SENCO here...",
+    which the NLU's safeguarding component marks as the `writer`): replies written for parents
+    then read "the child", not "your child"."""
+    role = current_role(tracker)
+    return (role or tracker.latest_message.get("writer")) == "professional"
+
+
 def current_role(tracker: Tracker) -> str | None:
     """`parent` or `professional`: from this message's metadata, else the `role` slot."""
     role = (tracker.latest_message.get("metadata") or {}).get("role") or tracker.get_slot("role")
@@ -201,11 +209,7 @@ def answer_topic(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: T
     role = current_role(tracker)
     response = respond.topic_response(kb, topic, council, role=role, text=latest_text(tracker),
                                       flow_state=tracker.get_slot("flow_state"), section=section)
-    # Answers are written for parents; a professional (by role, or by how they write: "SENCO
-    # here...", which the NLU's safeguarding component marks as the `writer`) reads "the child",
-    # not "your child".
-    writer = tracker.latest_message.get("writer")
-    if not response.started_flow and (role or writer) == "professional":
+    if not response.started_flow and is_professional(tracker):
         for reply in response.replies:
             reply.text = answers.for_professional(reply.text)
     # A harm signal the learned crisis check overruled (bot.safeguarding): the message is
@@ -314,6 +318,8 @@ def send_unanswered(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker
     """Send a decline or "Did you mean": the one-line safeguarding signpost first when the
     message showed any signal (unless the decision says it was just given), and a button back
     to a flow in progress first among the buttons; then the council's events and `record`."""
+    if is_professional(tracker):
+        reply.text = answers.for_professional(reply.text)
     if decision.signpost:
         reply.text = with_signpost(kb, tracker, reply.text)
     resume = flow_runner.resume_button(kb, tracker.get_slot("flow_state"))

@@ -631,6 +631,23 @@ def test_a_professional_is_told_about_the_child_not_your_child(kb, text, metadat
     assert "your child" not in messages[0]["text"].lower() and "the child" in messages[0]["text"]
 
 
+@pytest.mark.parametrize(("text", "outcome"), [
+    ("what's the weather like tomorrow", "out_of_scope"),  # the decline names the SENCO
+    ("help with the plan for his support at school", "suggestions"),
+])
+def test_a_professional_declined_or_offered_choices_is_not_told_about_your_child(
+        kb, text, outcome) -> None:
+    unsure = [{"name": "nlu_fallback", "confidence": 0.35}, {"name": "sen_support",
+                                                             "confidence": 0.2},
+              {"name": "ehcp_what_it_can_do", "confidence": 0.19}]
+    for role, expect_yours in (("parent", outcome == "out_of_scope"), ("professional", False)):
+        messages, _ = run(acts.ActionUnderstand(), make_tracker(
+            "nlu_fallback", text=text, ranking=unsure,
+            metadata={"local_authority": "sefton", "role": role}))
+        assert messages[0]["custom"]["topic"] == outcome
+        assert ("your child" in messages[0]["text"].lower()) is expect_yours, messages[0]["text"]
+
+
 def test_a_parent_is_still_told_about_your_child(kb) -> None:
     messages, _ = run(acts.ActionUnderstand(), make_tracker(
         "sen_support", text="what is stage 2 support", metadata={"local_authority": "havering"}))
