@@ -10,6 +10,7 @@ Nothing here reads a tracker or sends a message: `actions.actions.ActionUndersta
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -216,9 +217,11 @@ def section_of(kb: KnowledgeBase, topic: str, council: str | None, text: str,
     """The one section of the topic's answer (for this council) a typed question asks about,
     or None for the whole answer: the section whose own words (those of its heading and
     example questions that not every section of the answer uses) the question uses most, when
-    they weigh at least `section_words` and `section_ratio` times the next section's."""
+    they weigh at least `section_words` and `section_ratio` times the next section's, and the
+    next section's words weigh less than `section_other_words` (else the question asks about
+    two parts, and gets the whole answer, as a message asking two things does)."""
     chosen = answers.pick_file(kb, topic, council)
-    if not text or len(chosen.sections) < 2:
+    if not text or len(chosen.sections) < 2 or questions_asked(text) > 1:
         return None
     index = search.index(kb)
     words = set(index.query_words(text))
@@ -226,9 +229,22 @@ def section_of(kb: KnowledgeBase, topic: str, council: str | None, text: str,
                      for section, own in zip(chosen.sections, _own_words(index, chosen),
                                              strict=True)), reverse=True)
     (best, section_id), (runner_up, _) = scored[0], scored[1]
-    if best >= rules.section_words and best >= rules.section_ratio * runner_up:
+    if (best >= rules.section_words and best >= rules.section_ratio * runner_up
+            and runner_up < rules.section_other_words):  # not two parts asked at once
         return section_id
     return None
+
+
+_CLAUSES = re.compile(r"[.?!;\n]+|,? +(?:and|also|plus) +", re.IGNORECASE)
+_ASKING = re.compile(r"^(?:what|how|when|where|who|whose|why|which|can|could|is|are|was|do|does|"
+                     r"did|should|will|would|have|has|may|must|am|if)\b", re.IGNORECASE)
+
+
+def questions_asked(text: str) -> int:
+    """How many questions a message asks: its sentences and `and`-joined clauses that open
+    with a question word ("what can we appeal, and how long have we got?" asks 2)."""
+    return sum(bool(_ASKING.match(clause.strip(" ,:-'\"("))) and len(clause.split()) >= 2
+               for clause in _CLAUSES.split(text))
 
 
 @lru_cache(maxsize=256)

@@ -174,7 +174,9 @@ class TopicFile:
 
     @property
     def every_question(self) -> tuple[str, ...]:
-        """Its example questions and its sections' ones: all train the NLU for the topic."""
+        """Its example questions and its sections' ones, each kept to one file. Only the first
+        train the NLU: 70 more narrow questions for four law topics moved the development set
+        from 94.3% right and 1.1% wrong to 93.1% and 2.2%."""
         return (*self.questions, *(q for s in self.sections for q in s.questions))
 
     def section(self, section_id: str | None) -> Section | None:
@@ -215,10 +217,10 @@ class KnowledgeBase:
         return chosen.title
 
     def questions(self, topic_id: str) -> list[str]:
-        """Every example question of a topic (its sections' too), across councils, in file
-        order."""
+        """Every example question of a topic, across councils, in file order: what trains the
+        NLU (its sections' questions only choose the part, see TopicFile.every_question)."""
         return [q for council in sorted(self.topics[topic_id])
-                for q in self.topics[topic_id][council].every_question]
+                for q in self.topics[topic_id][council].questions]
 
     def aliases(self, topic_id: str) -> list[str]:
         """Every alias of a topic, across councils, without repeats."""

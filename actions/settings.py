@@ -80,7 +80,9 @@ class AnswerSettings:
     section_words: float
     """A question's words this specific to one section of the answer: that section alone."""
     section_ratio: float
-    """...and how many times the next section's score it must be."""
+    """...and how many times the next section's score it must be..."""
+    section_other_words: float
+    """...and the next section's score must be below this (else two parts are asked)."""
 
 
 @dataclass(frozen=True, slots=True)

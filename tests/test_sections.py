@@ -32,14 +32,15 @@ def with_sections(pack: Pack, sections: str = SECTIONS, body: str = BODY) -> Kno
     return load_knowledge(pack.root)
 
 
-def test_sections_are_read_with_their_text_and_their_questions_train_the_topic(
+def test_sections_are_read_with_their_text_and_their_questions_only_choose_the_part(
         pack: Pack) -> None:
     kb = with_sections(pack)
     f = kb.topics["support"]["testshire"]
     assert [(s.id, s.body) for s in f.sections] == [
         ("how_often", "It is reviewed every term."),
         ("who_decides", "The school decides, with you.")]
-    assert "does the senco make the decision" in kb.questions("support")
+    assert "does the senco make the decision" in f.every_question  # kept to one file
+    assert "does the senco make the decision" not in kb.questions("support")  # not trained
 
 
 @pytest.mark.parametrize(("sections", "body", "field"), [
@@ -58,8 +59,7 @@ def test_a_broken_section_is_refused_with_where_and_why(pack: Pack, sections, bo
 
 @pytest.mark.parametrize(("text", "section"), [
     ("how many days do I have to comment on the proposed amendments", "after_the_review_meeting"),
-    ("who has to be invited to my son's review and how much notice do we get",
-     "who_is_invited_and_how_much_notice"),
+    ("who has to be invited to my son's review", "who_is_invited_and_how_much_notice"),
     ("what is an annual review", None),  # broad: the whole answer
     ("ehcp review in 5 days, no letter yet", None),  # a number: not the part on under-fives
     ("", None),  # a button: the whole answer
@@ -84,3 +84,29 @@ def test_a_sections_answer_says_it_is_a_part_and_offers_the_whole_answer_first(
     assert part.text.endswith(whole.text.rsplit("\n\n", 1)[-1])  # the topic's source line
     assert part.buttons[0] == {"title": kb.phrases["whole_answer"], "payload": "/annual_reviews"}
     assert "every 3 to 6 months" in whole.text and "15 days" in whole.text
+
+
+@pytest.mark.parametrize(("text", "section"), [
+    ("is there a deadline for the appeal", "the_deadline_for_appealing"),
+    ("do we have to go to mediation before the appeal", "mediation_before_you_appeal"),
+    # two things asked at once: the whole answer, not the part on one of them
+    ("is there a deadline for the appeal, and can my mum appeal for me, im 17", None),
+    ("do we have to go to mediation and what is the time limit for appealing", None),
+])
+def test_a_message_asking_two_things_gets_the_whole_answer(kb: KnowledgeBase, text,
+                                                           section) -> None:
+    assert section_of(kb, "refusal_and_appeals", "sefton", text, settings().answer) == section
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("how many days do I have to comment on the proposed amendments", 1),
+    ("can I ask for a meeting and a school", 1),
+    ("my son is 9. school and the council ignore me. is there a deadline?", 1),
+    ("The plan came last week. What can we take to tribunal and how long have we got?", 2),
+    ("is there a deadline, and can my mum appeal for me", 2),
+])
+def test_questions_are_counted_by_their_clauses_that_open_with_a_question_word(
+        text, asked) -> None:
+    from actions.decision import questions_asked
+
+    assert questions_asked(text) == asked
