@@ -120,6 +120,17 @@ def test_preview_is_the_answer_a_person_gets(kb: KnowledgeBase, tmp_path) -> Non
         preview(kb, "nope", None)
 
 
+def test_preview_of_a_typed_question_shows_the_part_of_the_answer_it_gets(
+        kb: KnowledgeBase) -> None:
+    from tools.content import preview
+
+    [part] = preview(kb, "annual_reviews", "sefton",
+                     "how many days do I have to comment on the proposed amendments")
+    [whole] = preview(kb, "annual_reviews", "sefton", "what is an annual review")
+    assert part.custom["section"] == "after_the_review_meeting"
+    assert "section" not in whole.custom
+
+
 def test_preview_starts_the_flow_where_the_assistant_would(kb: KnowledgeBase) -> None:
     # "what next?" starts the next-steps flow for a council with one: its first step (asking
     # the person's role) is previewed, not the topic's text

@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
                          "sefton); without it, as when the council is not known")
     preview.add_argument("--html", type=Path, default=None,
                          help="also write the answer's HTML, as the widget shows it, to this file")
+    preview.add_argument("--question", default="",
+                         help="as if this question was typed: shows which part of an answer "
+                         "split into sections it gets (or the whole answer)")
 
     train = commands.add_parser("train", help="train the model if its training data or config "
                                 "changed since the last training")
@@ -199,7 +202,7 @@ def _new(args: argparse.Namespace) -> int:
 def _preview(args: argparse.Namespace) -> int:
     from tools.content import as_html_page, as_text, preview
 
-    replies = preview(load_knowledge(KNOWLEDGE_DIR), args.topic, args.council)
+    replies = preview(load_knowledge(KNOWLEDGE_DIR), args.topic, args.council, args.question)
     print(as_text(replies))
     if args.html:
         args.html.write_text(as_html_page(replies), encoding="utf-8")

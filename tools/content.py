@@ -57,15 +57,21 @@ TODO the answer, in plain English, saying only what the cited sections say.
     return path
 
 
-def preview(kb: KnowledgeBase, topic_id: str, council: str | None) -> list[answers.Reply]:
+def preview(kb: KnowledgeBase, topic_id: str, council: str | None,
+            question: str = "") -> list[answers.Reply]:
     """The replies a person would get to this topic from this council's page: the same code
-    as the assistant's action (actions.respond), so an answer, or a flow's first step."""
+    as the assistant's action (actions.respond), so an answer, or a flow's first step; with a
+    typed `question`, the part of a sectioned answer it gets (actions.decision.section_of)."""
     if topic_id not in kb.topics:
         raise ContentError(f"no topic {topic_id!r}; the topics are: "
                            f"{', '.join(kb.topic_ids())}")
     if council is not None and council not in kb.councils:
         raise ContentError(f"no council {council!r}; use one of: {', '.join(sorted(kb.councils))}")
-    return respond.topic_response(kb, topic_id, council).replies
+    from actions.decision import section_of
+    from actions.settings import settings
+
+    section = section_of(kb, topic_id, council, question, settings().answer)
+    return respond.topic_response(kb, topic_id, council, text=question, section=section).replies
 
 
 def as_text(replies: list[answers.Reply]) -> str:
