@@ -13,6 +13,7 @@ to choose by.
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -51,11 +52,13 @@ def parse_all(questions: list[Question], model: Path) -> list[Parse]:
     """Each question's parse (intent, ranking, safeguarding record) by the model, loaded here."""
     from rasa.core.agent import Agent
 
-    agent = Agent.load(str(model))
-
     async def parses() -> list[Parse]:
         return [await agent.parse_message(channel_text(q.text)) for q in questions]
-    return asyncio.run(parses())
+
+    with warnings.catch_warnings():  # Rasa's notices on loading a model ("slot auto-fill has
+        warnings.simplefilter("ignore")  # been removed"), which say nothing about this one
+        agent = Agent.load(str(model))
+        return asyncio.run(parses())
 
 
 def turn_of(parse: Parse, council: str) -> Turn:
