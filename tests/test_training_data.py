@@ -19,7 +19,9 @@ TOO_CLOSE = 88
 
 
 def training_examples(kb: KnowledgeBase) -> list[str]:
-    examples = [q for topic in kb.topic_ids() for q in kb.questions(topic)]
+    # Sections' questions (which only choose a part of an answer) are kept apart too.
+    examples = [q for topic in kb.topic_ids() for f in kb.topics[topic].values()
+                for q in f.every_question]
     for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
         for block in yaml.safe_load(path.read_text())["nlu"]:
             examples += [line[2:] for line in block.get("examples", "").splitlines()]
