@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_type_hints
 
 import yaml
 
@@ -145,14 +145,12 @@ def read_settings(path: Path = SETTINGS_FILE) -> Settings:
     if not isinstance(raw, dict):
         raise SettingsError(f"{path}: must be a mapping of groups (nlu, safeguarding, answer, "
                             "choices)")
-    groups = {f.name: f.type for f in fields(Settings)}
+    groups = get_type_hints(Settings)  # each group's name and its dataclass
     unknown = sorted(set(raw) - set(groups))
     if unknown:
         raise SettingsError(f"{path}: unknown groups {unknown}; the groups are {sorted(groups)}")
-    kinds = {"nlu": NluSettings, "safeguarding": SafeguardingSettings,
-             "answer": AnswerSettings, "choices": ChoiceSettings}
-    return Settings(**{name: _group(kinds[name], name, raw.get(name), str(path))  # type: ignore[arg-type]
-                       for name in groups})
+    return Settings(**{name: _group(kind, name, raw.get(name), str(path))
+                       for name, kind in groups.items()})
 
 
 @lru_cache(maxsize=1)
