@@ -285,8 +285,14 @@ class Detector:
             harms = [s for s, _, _ in fired if s.category != "procedure"]
             asks_route = len(harms) < len(fired) and professional
             # A professional who names the procedure gets their route, with its 999 line,
-            # unless someone is in danger right now.
-            if not harms or (asks_route and not any(s.category == IMMEDIATE for s in harms)):
+            # unless someone is in danger right now, or the harm is told as happening now
+            # ("he came in today with burns", "it still happens"): that is a case being
+            # reported, not a question about the process.
+            harm_told = {sentence_of[a] for s, a, _ in fired if s.category != "procedure"}
+            harm_now = any(n in harm_told or n - 1 in harm_told
+                           for n in context.get("ongoing", []))
+            if not harms or (asks_route and not harm_now
+                             and not any(s.category == IMMEDIATE for s in harms)):
                 level = PROCEDURE
             elif any(s.level == CRISIS for s in harms):
                 level = CRISIS

@@ -215,6 +215,9 @@ def test_a_past_harm_that_is_over_is_not_a_crisis_but_one_not_over_still_gets_a_
     # ...unless someone is in danger now
     ("I'm a support worker and I know the procedure but the boy is holding a knife and "
      "threatening his mum right now", "crisis"),
+    # ...or the harm is told as happening now: a case being reported, not a process question
+    ("TA here. A pupil showed me fresh cuts on her arm today and I've told our DSL, what is "
+     "the procedure now?", "crisis"),
     ("what is the designated safeguarding lead's job for a pupil with an EHCP?", "procedure"),
     # a figure of speech cancels a harm word, never the question about the procedure
     ("what is the exploitation referral pathway for pupils in alternative provision?",
