@@ -142,7 +142,7 @@ def topic_chosen(turn: Turn, kb: KnowledgeBase, settings: Settings) -> Decision:
     rules = settings.answer
     topic, confidence = str(turn.intent), turn.confidence
     text = turn.typed
-    chosen = family_choice(kb, turn.ranking, rules)
+    chosen = family_choice(kb, turn.ranking, rules, asks_about_law(kb, text))
     if text and chosen is not None and chosen[1] > confidence:
         topic, confidence = chosen
     # "is there school transport with an EHCP?": SEND words, but not this guidance, unless the
@@ -170,7 +170,7 @@ def unsure(turn: Turn, kb: KnowledgeBase, settings: Settings, signpost: bool = T
     index = search.index(kb)
     # Unsure of any one topic, the NLU may still be sure of a local topic and the law under it
     # together (family_choice).
-    chosen = family_choice(kb, turn.ranking, rules)
+    chosen = family_choice(kb, turn.ranking, rules, asks_about_law(kb, turn.typed))
     subject = kb.out_of_scope.subject_of(
         turn.text, covered_by(kb, chosen[0]) if chosen is not None else ())
     if subject is not None:
@@ -334,20 +334,41 @@ def family_members(kb: KnowledgeBase, topic: str) -> frozenset[str]:
     return frozenset(own | {f.id for f in kb.law_notes(topic)})
 
 
+def asks_about_law(kb: KnowledgeBase, text: str) -> bool:
+    """Whether a message asks about the law itself (phrases.yml `law_question_words`)."""
+    return bool(_law_words(kb.phrases["law_question_words"])
+                & set(re.findall(r"[a-z]+", text.lower())))
+
+
+@lru_cache(maxsize=4)
+def _law_words(listed: str) -> frozenset[str]:
+    return frozenset(w.strip().lower() for w in listed.split(",") if w.strip())
+
+
 def family_choice(kb: KnowledgeBase, ranking: Ranking,
-                  rules: AnswerSettings) -> tuple[str, float] | None:
+                  rules: AnswerSettings, asks_law: bool = False) -> tuple[str, float] | None:
     """The NLU's choice with the law layered under the council's guidance: a national topic
     whose "What the law says" note follows a local topic the NLU also guessed counts with that
     local topic, and the local topic is answered (its answer ends with the note and a button
     to the national answer). So the council's own guidance comes first, and a question the
-    NLU splits between the two is not taken for one it is unsure of. Returns the topic and its
-    family's summed confidence, or None when the ranking names no topic."""
+    NLU splits between the two is not taken for one it is unsure of. A question about the law
+    itself (`asks_law`: "is that legal?") is the other way round: the family counts with the
+    national topic, which is answered. Returns the topic and its family's summed confidence,
+    or None when the ranking names no topic."""
     confidence = {name: c for name, c in ranking[:rules.family_among] if name in kb.topics}
     family: dict[str, float] = {}
     for name, value in confidence.items():
-        local = [t for t in kb.topics[name][NATIONAL].adds_to
-                 if confidence.get(t, 0.0) >= rules.family_floor] if kb.national_only(name) else []
-        target = max(local, key=confidence.__getitem__) if local else name
+        if asks_law:
+            # A question about the law itself ("is that legal?", "what is the legal test?")
+            # gets the law's answer: a local topic counts with the national topic over it.
+            law = [f.id for f in kb.law_notes(name)
+                   if confidence.get(f.id, 0.0) >= rules.family_floor]
+            target = max(law, key=confidence.__getitem__) if law else name
+        else:
+            local = ([t for t in kb.topics[name][NATIONAL].adds_to
+                      if confidence.get(t, 0.0) >= rules.family_floor]
+                     if kb.national_only(name) else [])
+            target = max(local, key=confidence.__getitem__) if local else name
         family[target] = family.get(target, 0.0) + value
     if not family:
         return None

@@ -208,6 +208,24 @@ def test_a_national_topic_counts_with_the_local_topic_its_note_follows(kb) -> No
     assert family_choice(kb, ranking(("greet", 0.9))) is None
 
 
+@pytest.mark.parametrize(("text", "topic"), [
+    ("what criteria does the council use to decide on an assessment", "ehc_assessment_criteria"),
+    ("what legal test does the council apply when it decides whether to assess",
+     "decision_to_assess"),
+    ("is that threshold actually the law or just their rule?", "decision_to_assess"),
+])
+def test_a_question_about_the_law_itself_gets_the_law_not_the_local_guidance(
+        kb, text: str, topic: str) -> None:
+    from actions.decision import Turn, ranking_of, understand
+    from actions.settings import settings
+
+    ranked = ranking_of(ranking(("ehc_assessment_criteria", 0.5), ("decision_to_assess", 0.4),
+                                ("sen_support", 0.05)))
+    decision = understand(Turn(text=text, intent=ranked[0][0], confidence=ranked[0][1],
+                               ranking=ranked, council="sefton"), kb, settings())
+    assert decision.topic == topic
+
+
 def test_a_question_split_between_a_local_topic_and_its_law_is_answered_locally_with_the_law(
         kb) -> None:
     from actions import actions as acts
