@@ -416,14 +416,31 @@ def test_the_crisis_check_overrules_a_signal_it_reads_as_ordinary_and_speaks_alo
         assert found["check"] == checked
 
 
-def test_a_sure_signal_is_never_overruled_by_the_crisis_check(kb: KnowledgeBase) -> None:
+@pytest.mark.parametrize(("text", "signal"), [
+    ("I looked up how many of my paracetamol it would take, not a crisis or anything",
+     "ending_life_planned"),
+    # an attempt or a plan told in passing inside a practical request
+    ("where is the review paperwork, since he tried to hang himself last week we need the "
+     "transfer sorted", "ending_life_planned"),
+    ("helping with his college form, and as he let slip yesterday he has a date picked to kill "
+     "himself", "ending_life_planned"),
+    ("he keeps biting his arm and says he deserves it cos he's bad, is that sensory",
+     "self_punishment"),
+])
+def test_a_sure_signal_is_never_overruled_by_the_crisis_check(kb: KnowledgeBase, text: str,
+                                                               signal: str) -> None:
     from bot.safeguarding import checked_assessment
 
     veto_and_alone = rules(check_veto=0.25, check_alone=0.9)
-    plan = "I looked up how many of my paracetamol it would take, not a crisis or anything"
-    found = kb.safeguarding.assess(plan)
-    assert found.sure and "ending_life_planned" in found.signals
-    assert checked_assessment(found, 0.0, len(plan.split()), veto_and_alone).level == "crisis"
+    found = kb.safeguarding.assess(text)
+    assert found.sure and signal in found.signals
+    assert checked_assessment(found, 0.0, len(text.split()), veto_and_alone).level == "crisis"
+
+
+def test_a_signal_not_marked_sure_is_overruled_by_the_crisis_check(kb: KnowledgeBase) -> None:
+    from bot.safeguarding import checked_assessment
+
+    veto_and_alone = rules(check_veto=0.25, check_alone=0.9)
     # a signal not marked sure is overruled as before
     found = kb.safeguarding.assess("her stepdad hits her when her mum is at work")
     assert not found.sure
