@@ -388,14 +388,14 @@ class _Compiler:
     def matcher(self, phrases: dict[str, list[str]]) -> _AnchoredMatcher:
         from spacy.matcher import Matcher
 
-        matcher = Matcher(lemmatizer().vocab)
-        patterns = []
+        compiled = []
         for key, items in phrases.items():
             for n, phrase in enumerate(items):  # "id#n": which phrase fired, for `explain`
-                compiled = self.patterns(phrase)
-                patterns += compiled
-                matcher.add(f"{key}#{n}", compiled)
-        return _AnchoredMatcher(matcher, patterns)
+                matcher = Matcher(lemmatizer().vocab)
+                patterns = self.patterns(phrase)
+                matcher.add(f"{key}#{n}", patterns)
+                compiled.append((matcher, patterns))
+        return _AnchoredMatcher(compiled)
 
     def patterns(self, phrase: str) -> list[list[dict[str, Any]]]:
         """One phrase as Matcher patterns: one for each way of reading its choices."""
@@ -448,43 +448,50 @@ class _Compiler:
 
 
 class _AnchoredMatcher:
-    """A spaCy Matcher that is not run on a message that cannot match. A pattern matches only
-    if the message has a word for each of its required tokens; the patterns are indexed by
-    their least common required token (the anchor), and the Matcher runs only when some
-    pattern anchored by a word of the message has all its required tokens there. Most messages
-    have none, and the Matcher's many gapped patterns cost about 1.5 ms a message; the matches
-    are exactly the Matcher's."""
+    """The phrases' spaCy Matchers, each run only on a message that can match it. A pattern
+    matches only if the message has a word for each of its required tokens; each phrase is
+    indexed by the least common required token of each of its patterns (the anchor), and only
+    the phrases anchored by a word of the message, with all of a pattern's required tokens
+    there, are run. The gapped patterns ("cuts ... on her arm") are slow to run, so one
+    Matcher holding every phrase cost most of the detector's time once there were hundreds of
+    phrases; the matches are exactly the Matchers', in order of where they start."""
 
-    def __init__(self, matcher: Any, patterns: list[list[dict[str, Any]]]) -> None:
-        self.matcher = matcher
-        self.always = False
-        self.required: list[list[tuple[str, frozenset[str]]]] = []
-        self.index: dict[tuple[str, str], list[int]] = {}
-        for pattern in patterns:
-            required = _required(pattern)
-            if not required:  # a pattern of optional words only: always run
-                self.always = True
-                return
+    def __init__(self, phrases: list[tuple[Any, list[list[dict[str, Any]]]]]) -> None:
+        self.matchers = [matcher for matcher, _ in phrases]
+        self.everything = False  # run every phrase on every message (for a test)
+        self.always: list[int] = []  # phrases with a pattern of optional words only
+        self.required: list[list[list[tuple[str, frozenset[str]]]]] = []
+        self.index: dict[tuple[str, str], set[int]] = {}
+        for n, (_, patterns) in enumerate(phrases):
+            required = [_required(pattern) for pattern in patterns]
             self.required.append(required)
-            attribute, words = min(required, key=_commonness)
-            for word in words:
-                self.index.setdefault((attribute, word), []).append(len(self.required) - 1)
+            if not all(required):
+                self.always.append(n)
+                continue
+            for tokens in required:
+                attribute, words = min(tokens, key=_commonness)
+                for word in words:
+                    self.index.setdefault((attribute, word), set()).add(n)
 
-    def could_match(self, doc: Any) -> bool:
-        """Whether some pattern has a word of the message for each of its required tokens."""
-        if self.always:
-            return True
+    def could_match(self, doc: Any) -> list[int]:
+        """The phrases that have, for some pattern, a word of the message for each of its
+        required tokens."""
+        if self.everything:
+            return list(range(len(self.matchers)))
         present = {"NORM": {t.norm_ for t in doc}, "LOWER": {t.lower_ for t in doc}}
-        candidates = {i for attribute, words in present.items() for word in words
-                      for i in self.index.get((attribute, word), ())}
-        return any(all(words & present[attribute] for attribute, words in self.required[i])
-                   for i in candidates)
+        candidates = {n for attribute, words in present.items() for word in words
+                      for n in self.index.get((attribute, word), ())}
+        return sorted({*self.always, *(
+            n for n in candidates
+            if any(all(words & present[attribute] for attribute, words in tokens)
+                   for tokens in self.required[n]))})
 
     def __call__(self, doc: Any) -> list[tuple[int, int, int]]:
-        return list(self.matcher(doc)) if self.could_match(doc) else []
+        found = [match for n in self.could_match(doc) for match in self.matchers[n](doc)]
+        return sorted(found, key=lambda match: (match[1], match[2]))
 
     def __len__(self) -> int:
-        return len(self.matcher)
+        return len(self.matchers)
 
 
 def _required(pattern: list[dict[str, Any]]) -> list[tuple[str, frozenset[str]]]:

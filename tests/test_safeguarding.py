@@ -111,11 +111,11 @@ def test_the_matchers_are_skipped_only_where_no_phrase_could_match(kb: Knowledge
     matchers = (detector.signal_matcher, detector.cancel_matcher, detector.context_matcher)
     try:
         for m in matchers:
-            m.always = True  # run every matcher on every message, as before the index
+            m.everything = True  # run every phrase on every message, as before the index
         assert [kb.safeguarding.assess(t) for t in texts] == fast
     finally:
         for m in matchers:
-            m.always = False
+            m.everything = False
     # an everyday SEN question runs none of them
     doc = detector._doc("what does the SENCO do?")[0]
     assert not any(m.could_match(doc) for m in matchers)
