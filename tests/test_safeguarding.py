@@ -426,6 +426,9 @@ def test_the_crisis_check_overrules_a_signal_it_reads_as_ordinary_and_speaks_alo
      "himself", "ending_life_planned"),
     ("he keeps biting his arm and says he deserves it cos he's bad, is that sensory",
      "self_punishment"),
+    # a parent's fear that the child will harm themselves, beside a support question
+    ("I'm worried she might harm herself, can her plan say anything about that?",
+     "self_harm_feared"),
 ])
 def test_a_sure_signal_is_never_overruled_by_the_crisis_check(kb: KnowledgeBase, text: str,
                                                                signal: str) -> None:

@@ -50,13 +50,14 @@ def channel_text(text: str) -> str:
 
 def parse_all(questions: list[Question], model: Path) -> list[Parse]:
     """Each question's parse (intent, ranking, safeguarding record) by the model, loaded here."""
-    from rasa.core.agent import Agent
 
     async def parses() -> list[Parse]:
         return [await agent.parse_message(channel_text(q.text)) for q in questions]
 
-    with warnings.catch_warnings():  # Rasa's notices on loading a model ("slot auto-fill has
-        warnings.simplefilter("ignore")  # been removed"), which say nothing about this one
+    with warnings.catch_warnings():  # Rasa's notices on importing its parts and loading a
+        warnings.simplefilter("ignore")  # model ("slot auto-fill has been removed"), which say
+        from rasa.core.agent import Agent  # nothing about this one
+
         agent = Agent.load(str(model))
         return asyncio.run(parses())
 
