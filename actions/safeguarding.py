@@ -268,8 +268,10 @@ class Detector:
         # past harm not said to be over still gets the softer signpost.
         # "Again", "still", "today" say a harm is happening now only in a sentence that tells
         # of it (or the next one): "it's still on his plan" is not "he still cuts himself".
-        told = {sentence_of[a] for _, a, _ in fired}
-        ongoing = any(n in told or n - 1 in told for n in context.get("ongoing", []))
+        def told_now(told: set[int]) -> bool:  # an ongoing word in one of them or the next
+            return any(n in told or n - 1 in told for n in context.get("ongoing", []))
+
+        ongoing = told_now({sentence_of[a] for _, a, _ in fired})
         past_sentences = set(context.get("past", []))
         current = [(s, a, b) for s, a, b in fired if sentence_of[a] not in past_sentences]
         if len(current) < len(fired) and "resolved" in context and not ongoing:
@@ -288,9 +290,7 @@ class Detector:
             # unless someone is in danger right now, or the harm is told as happening now
             # ("he came in today with burns", "it still happens"): that is a case being
             # reported, not a question about the process.
-            harm_told = {sentence_of[a] for s, a, _ in fired if s.category != "procedure"}
-            harm_now = any(n in harm_told or n - 1 in harm_told
-                           for n in context.get("ongoing", []))
+            harm_now = told_now({sentence_of[a] for s, a, _ in fired if s.category != "procedure"})
             if not harms or (asks_route and not harm_now
                              and not any(s.category == IMMEDIATE for s in harms)):
                 level = PROCEDURE
@@ -458,7 +458,6 @@ class _AnchoredMatcher:
 
     def __init__(self, phrases: list[tuple[Any, list[list[dict[str, Any]]]]]) -> None:
         self.matchers = [matcher for matcher, _ in phrases]
-        self.everything = False  # run every phrase on every message (for a test)
         self.always: list[int] = []  # phrases with a pattern of optional words only
         self.required: list[list[list[tuple[str, frozenset[str]]]]] = []
         self.index: dict[tuple[str, str], set[int]] = {}
@@ -476,8 +475,6 @@ class _AnchoredMatcher:
     def could_match(self, doc: Any) -> list[int]:
         """The phrases that have, for some pattern, a word of the message for each of its
         required tokens."""
-        if self.everything:
-            return list(range(len(self.matchers)))
         present = {"NORM": {t.norm_ for t in doc}, "LOWER": {t.lower_ for t in doc}}
         candidates = {n for attribute, words in present.items() for word in words
                       for n in self.index.get((attribute, word), ())}
