@@ -150,8 +150,11 @@ def topic_chosen(turn: Turn, kb: KnowledgeBase, settings: Settings) -> Decision:
     subject = kb.out_of_scope.subject_of(text, covered_by(kb, topic))
     if subject is not None:
         return declined(turn, kb, subject, SUBJECT_NOT_COVERED)
+    together = with_related_law(kb, topic, turn.ranking, rules)
+    if together >= rules.sure_alone_national > confidence:
+        topic = law_part_asked(kb, topic, turn.ranking, text, settings)
     judged = verdict(search.index(kb), topic, confidence, text, rules, family_members(kb, topic),
-                     kb.national_only(topic), with_related_law(kb, topic, turn.ranking, rules))
+                     kb.national_only(topic), together)
     if judged == DECLINE:
         return declined(turn, kb, None, FEW_GUIDANCE_WORDS)
     if judged == CHOICES:
@@ -184,11 +187,14 @@ def unsure(turn: Turn, kb: KnowledgeBase, settings: Settings, signpost: bool = T
         kin = family_members(kb, topic)
         others = [c for name, c in turn.ranking if name in kb.topics and name not in {topic, *kin}]
         tied = bool(others) and sure - max(others) < settings.nlu.tied_within
+        together = with_related_law(kb, topic, turn.ranking, rules)
         answer = not tied and (
             sure >= rules.sure_alone and verdict(index, topic, sure, turn.typed, rules, kin,
                                                  kb.national_only(topic)) == ANSWER
             or sure >= rules.sure_with_top_words and top_words_agree(index, topic, turn.typed, kin)
-        ) or with_related_law(kb, topic, turn.ranking, rules) >= rules.sure_alone_national
+        ) or together >= rules.sure_alone_national
+        if together >= rules.sure_alone_national > sure:
+            topic = law_part_asked(kb, topic, turn.ranking, turn.typed, settings)
         if answer and not answers.needs_council(kb, topic, turn.council):
             return Decision(ANSWER, topic=topic, reason="the NLU and the words agree",
                             section=section_of(kb, topic, turn.council, turn.typed, rules))
@@ -315,7 +321,8 @@ def with_related_law(kb: KnowledgeBase, topic: str, ranking: Ranking,
     it names as `related` among the NLU's `family_among` best guesses (0 for any other topic).
     "They assessed and said no plan: can we appeal?" splits the NLU between the decision not to
     issue a plan (0.7) and appeals (0.29): sure of that part of the law, unsure which half. The
-    first is answered, and its answer offers the other. Chosen on the tune parts (2026-11-30):
+    half the NLU and the word search rank first together is answered (`law_part_asked`), and
+    its answer offers the other. Chosen on the tune parts (2026-11-30):
     with `sure_alone_national` as the bar, national questions answered right rose from 47 to 52
     of 66 and realistic ones from 88 to 90 of 151, with no more wrong answers on either or on
     the dev and extended sets."""
@@ -324,6 +331,18 @@ def with_related_law(kb: KnowledgeBase, topic: str, ranking: Ranking,
     related = {t for t in kb.topics[topic][NATIONAL].related if kb.national_only(t)}
     guesses = [(name, c) for name, c in ranking if name in kb.topics][:rules.family_among]
     return sum(c for name, c in guesses if name == topic or name in related)
+
+
+def law_part_asked(kb: KnowledgeBase, topic: str, ranking: Ranking, text: str,
+                   settings: Settings) -> str:
+    """Of a national topic and the law topics it names as related that the NLU guessed (sure of
+    them together, not of one: `with_related_law`), the one the NLU and the word search rank
+    first together, as "Did you mean" ranks its choices."""
+    related = {topic, *kb.topics[topic][NATIONAL].related}
+    guesses = [(name, c) for name, c in ranking[:settings.answer.family_among]
+               if name in related and kb.national_only(name)]
+    ranked = search.index(kb).search(text, guesses, settings.choices.nlu_weight)
+    return next((m.topic for m in ranked if m.topic in dict(guesses)), topic)
 
 
 def family_members(kb: KnowledgeBase, topic: str) -> frozenset[str]:
@@ -353,8 +372,9 @@ def family_choice(kb: KnowledgeBase, ranking: Ranking,
     to the national answer). So the council's own guidance comes first, and a question the
     NLU splits between the two is not taken for one it is unsure of. A question about the law
     itself (`asks_law`: "is that legal?") is the other way round: the family counts with the
-    national topic, which is answered. Returns the topic and its family's summed confidence,
-    or None when the ranking names no topic."""
+    national topic, which is answered. So is a national topic the NLU is sure of by itself
+    (`family_law_alone`), whatever small share a local partner has. Returns the topic and its
+    family's summed confidence, or None when the ranking names no topic."""
     confidence = {name: c for name, c in ranking[:rules.family_among] if name in kb.topics}
     family: dict[str, float] = {}
     for name, value in confidence.items():
@@ -367,7 +387,7 @@ def family_choice(kb: KnowledgeBase, ranking: Ranking,
         else:
             local = ([t for t in kb.topics[name][NATIONAL].adds_to
                       if confidence.get(t, 0.0) >= rules.family_floor]
-                     if kb.national_only(name) else [])
+                     if kb.national_only(name) and value < rules.family_law_alone else [])
             target = max(local, key=confidence.__getitem__) if local else name
         family[target] = family.get(target, 0.0) + value
     if not family:

@@ -73,6 +73,8 @@ class AnswerSettings:
     """How many of the NLU's best guesses a topic family is read from."""
     family_floor: float
     """The least a local topic needs to count as a national topic's partner."""
+    family_law_alone: float
+    """A national topic the NLU is this sure of alone is answered, not its local partner."""
     decisive_words: float
     """A terse question naming a council: the least word score answered alone."""
     decisive_ratio: float

@@ -206,6 +206,16 @@ def test_a_national_topic_counts_with_the_local_topic_its_note_follows(kb) -> No
                                      ("senco_role", 0.1), ("requesting_an_assessment", 0.05)))[0] \
         == "who_can_request_assessment"
     assert family_choice(kb, ranking(("greet", 0.9))) is None
+    # sure of the law's topic by itself, a local partner's few hundredths do not take it over
+    # (actions/settings.yml `family_law_alone`)
+    rules = settings().answer
+    sure = (rules.family_law_alone + 1) / 2
+    assert family_choice(kb, ranking(("draft_plan_and_naming_school", sure),
+                                     ("ehcp_what_it_cant_do", 1 - sure)))[0] \
+        == "draft_plan_and_naming_school"
+    assert family_choice(kb, ranking(("draft_plan_and_naming_school", rules.family_law_alone - 0.1),
+                                     ("ehcp_what_it_cant_do", 0.05)))[0] \
+        == "ehcp_what_it_cant_do"
 
 
 @pytest.mark.parametrize(("text", "topic"), [
@@ -279,3 +289,22 @@ def test_law_topics_named_as_related_count_together_and_the_first_is_answered(kb
                                            ("personal_budgets", 0.42)))
     messages, _ = run(acts.ActionUnderstand(), tracker)
     assert messages[0]["custom"]["topic"] == "suggestions"
+
+
+def test_of_related_law_topics_sure_together_the_one_the_words_point_to_is_answered(kb) -> None:
+    from actions.decision import ANSWER, Turn, ranking_of, understand
+    from actions.settings import settings
+
+    # unsure which part of the assessment law is asked about, sure of the parts together: the
+    # question's words ("which professionals are asked") point to what the assessment gathers
+    text = "The council agreed to assess my son. Which professionals will they ask for advice?"
+    ranked = ranking_of(ranking(("who_can_request_assessment", 0.49),
+                                ("assessment_process", 0.40), ("decision_to_assess", 0.11)))
+    decision = understand(Turn(text=text, intent=ranked[0][0], confidence=ranked[0][1],
+                               ranking=ranked, council="havering"), kb, settings())
+    assert (decision.outcome, decision.topic) == (ANSWER, "assessment_process")
+    # ...and a question whose words point to who may ask keeps the NLU's first guess
+    text = "Can a grandparent ask the council for an EHC needs assessment?"
+    decision = understand(Turn(text=text, intent=ranked[0][0], confidence=ranked[0][1],
+                               ranking=ranked, council="havering"), kb, settings())
+    assert (decision.outcome, decision.topic) == (ANSWER, "who_can_request_assessment")
