@@ -53,6 +53,12 @@ CRISES = [
     ("neglect", "child", "dinner staff keep finding him eating out of the bins"),
     ("grooming_exploitation", "child", "he owes the older lads and has to do runs for them"),
     ("grooming_exploitation", "child", "pay the debt back or they'll come for her, they said"),
+    ("suicide", "child", "she has a plan for how to end things and has picked the bridge"),
+    ("missing_child", "child", "he slipped out of the window in the night and his bed is empty"),
+    ("physical_abuse", "child", "she gets smacked hard enough to leave a handprint"),
+    ("grooming_exploitation", "child", "older boys make him mind a bag for them after school"),
+    ("neglect", "child", "the cupboards are bare and the electric has run out, kids are hungry"),
+    ("immediate_danger", "child", "my son is walking along the railway line right now"),
 ]
 
 ORDINARY = [
@@ -82,6 +88,12 @@ ORDINARY = [
     "his teacher said he absolutely murdered it in the school play",
     "he has seizures lasting a few minutes, who at school can give his medicine?",
     "how does sex education work with him at a special school",
+    # everyday phrases near signals added from fresh writers' sets
+    "we've been going without a TA since Easter, is that allowed?",
+    "the red marks are from his splints rubbing, who adjusts them?",
+    "the taxi hasn't turned up again, who do I complain to?",
+    "we got battered at panel, what now?",
+    "she scratches her eczema until it bleeds, can school help with cream?",
 ]
 
 
