@@ -354,9 +354,14 @@ def family_members(kb: KnowledgeBase, topic: str) -> frozenset[str]:
 
 
 def asks_about_law(kb: KnowledgeBase, text: str) -> bool:
-    """Whether a message asks about the law itself (phrases.yml `law_question_words`)."""
-    return bool(_law_words(kb.phrases["law_question_words"])
-                & set(re.findall(r"[a-z]+", text.lower())))
+    """Whether a message asks about the law itself (phrases.yml `law_question_words`), a
+    misspelt one ("is that leagal?") read as the guidance's word it stands for."""
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    law = _law_words(kb.phrases["law_question_words"])
+    if words & law:
+        return True
+    index = search.index(kb)
+    return any(index.correct(w) in law for w in words if not search.known_english(w))
 
 
 @lru_cache(maxsize=4)
@@ -372,8 +377,9 @@ def family_choice(kb: KnowledgeBase, ranking: Ranking,
     to the national answer). So the council's own guidance comes first, and a question the
     NLU splits between the two is not taken for one it is unsure of. A question about the law
     itself (`asks_law`: "is that legal?") is the other way round: the family counts with the
-    national topic, which is answered. So is a national topic the NLU is sure of by itself
-    (`family_law_alone`), whatever small share a local partner has. Returns the topic and its
+    national topic, which is answered. A topic the NLU is sure of by itself
+    (`family_law_alone`) is answered either way, whatever small share its partner has: the
+    law's topic alone, or the council's with the law's note. Returns the topic and its
     family's summed confidence, or None when the ranking names no topic."""
     confidence = {name: c for name, c in ranking[:rules.family_among] if name in kb.topics}
     family: dict[str, float] = {}
@@ -382,7 +388,8 @@ def family_choice(kb: KnowledgeBase, ranking: Ranking,
             # A question about the law itself ("is that legal?", "what is the legal test?")
             # gets the law's answer: a local topic counts with the national topic over it.
             law = [f.id for f in kb.law_notes(name)
-                   if confidence.get(f.id, 0.0) >= rules.family_floor]
+                   if confidence.get(f.id, 0.0) >= rules.family_floor
+                   and value < rules.family_law_alone]
             target = max(law, key=confidence.__getitem__) if law else name
         else:
             local = ([t for t in kb.topics[name][NATIONAL].adds_to

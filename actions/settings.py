@@ -74,7 +74,7 @@ class AnswerSettings:
     family_floor: float
     """The least a local topic needs to count as a national topic's partner."""
     family_law_alone: float
-    """A national topic the NLU is this sure of alone is answered, not its local partner."""
+    """A topic the NLU is this sure of alone is answered, not its layered partner."""
     decisive_words: float
     """A terse question naming a council: the least word score answered alone."""
     decisive_ratio: float

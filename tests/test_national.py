@@ -216,6 +216,14 @@ def test_a_national_topic_counts_with_the_local_topic_its_note_follows(kb) -> No
     assert family_choice(kb, ranking(("draft_plan_and_naming_school", rules.family_law_alone - 0.1),
                                      ("ehcp_what_it_cant_do", 0.05)))[0] \
         == "ehcp_what_it_cant_do"
+    # ...and the other way round: asked about the law ("does the school legally have to..."),
+    # the council's topic the NLU is sure of alone keeps it, and its answer carries the law note
+    def asked_about_law(local: float, law: float) -> str:
+        split = ranking_of(ranking(("school_duties", local), ("equality_act_duties", law)))
+        return choice(kb, split, rules, asks_law=True)[0]
+
+    assert asked_about_law(sure, 1 - sure) == "school_duties"
+    assert asked_about_law(0.6, 0.3) == "equality_act_duties"
 
 
 @pytest.mark.parametrize(("text", "topic"), [
@@ -308,3 +316,17 @@ def test_of_related_law_topics_sure_together_the_one_the_words_point_to_is_answe
     decision = understand(Turn(text=text, intent=ranked[0][0], confidence=ranked[0][1],
                                ranking=ranked, council="havering"), kb, settings())
     assert (decision.outcome, decision.topic) == (ANSWER, "who_can_request_assessment")
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("is that legal?", True),
+    ("is it even leagal for school to do that", True),
+    ("are they alowed, whats the statuatory timescale", True),
+    ("what is SEN support", False),
+    ("my son is in year 7 and struggles with reading", False),
+])
+def test_a_question_about_the_law_is_known_by_its_words_even_misspelt(kb, text: str,
+                                                                      asks: bool) -> None:
+    from actions.decision import asks_about_law
+
+    assert asks_about_law(kb, text) is asks
