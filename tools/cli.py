@@ -424,12 +424,14 @@ def _replayed(args: argparse.Namespace, sets: dict[Path, list[Any]]) -> dict[Pat
 def _risk_coverage(args: argparse.Namespace) -> int:
     from tools import risk_coverage as rc
     from tools.evaluate import evaluate, load_questions
+    from tools.replay import parse_all
     from tools.train import MODEL_PATH
 
     questions = rc.tune_questions([q for path in args.questions for q in load_questions(path)])
     print(f"Reading {len(questions)} tune questions with {MODEL_PATH.name}...", flush=True)
-    guesses = [rc.best_guess(q, ranking)
-               for q, ranking in zip(questions, rc.parse_all(questions, MODEL_PATH), strict=True)]
+    # read as the REST channel hands each message to the NLU (tools.replay.parse_all)
+    guesses = [rc.best_guess(q, list(parse.get("intent_ranking") or []))
+               for q, parse in zip(questions, parse_all(questions, MODEL_PATH), strict=True)]
     with _assistant_webhook(args) as webhook:
         results = evaluate(webhook, questions)
     print(rc.table(guesses, results))

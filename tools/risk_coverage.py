@@ -130,17 +130,3 @@ def picture(guesses: list[Guess], results: list[Result] | None, path: Path) -> N
 def tune_questions(questions: list[Question]) -> list[Question]:
     """The questions one may tune on: those of sets with no parts, and the `tune` parts."""
     return [q for q in questions if q.part in (None, "tune")]
-
-
-def parse_all(questions: list[Question], model: Path) -> list[list[dict[str, object]]]:
-    """Each question's intent ranking from the trained model, loaded here."""
-    import asyncio
-
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(model))
-
-    async def rankings() -> list[list[dict[str, object]]]:
-        return [list((await agent.parse_message(q.text)).get("intent_ranking") or [])
-                for q in questions]
-    return asyncio.run(rankings())
