@@ -341,8 +341,9 @@ def law_part_asked(kb: KnowledgeBase, topic: str, ranking: Ranking, text: str,
     related = {topic, *kb.topics[topic][NATIONAL].related}
     guesses = [(name, c) for name, c in ranking[:settings.answer.family_among]
                if name in related and kb.national_only(name)]
+    named = {name for name, _ in guesses}
     ranked = search.index(kb).search(text, guesses, settings.choices.nlu_weight)
-    return next((m.topic for m in ranked if m.topic in dict(guesses)), topic)
+    return next((m.topic for m in ranked if m.topic in named), topic)
 
 
 def family_members(kb: KnowledgeBase, topic: str) -> frozenset[str]:
@@ -358,10 +359,8 @@ def asks_about_law(kb: KnowledgeBase, text: str) -> bool:
     misspelt one ("is that leagal?") read as the guidance's word it stands for."""
     words = set(re.findall(r"[a-z]+", text.lower()))
     law = _law_words(kb.phrases["law_question_words"])
-    if words & law:
-        return True
-    index = search.index(kb)
-    return any(index.correct(w) in law for w in words if not search.known_english(w))
+    # the search's own reading of the message (spelling corrected, cached for the message)
+    return bool(law & words or law & set(search.index(kb).query_words(text)))
 
 
 @lru_cache(maxsize=4)
