@@ -249,9 +249,10 @@ class Detector:
         fired = kept
         # "The form asks 'is there domestic abuse in the household?'", "what does 'at risk of
         # exploitation' mean?": harm words quoted from a form or a report, in a sentence about
-        # the paperwork (`quoting`), are its wording, not a harm.
+        # the paperwork (`quoting`), are its wording, not a harm; but what the writer put on the
+        # form themselves (`own_words`: "on the form I wrote: 'dad is violent to me'") is theirs.
         quotes = [m.span(1) for m in _QUOTED.finditer(fold(text))]
-        about_wording = set(context.get("quoting", []))
+        about_wording = set(context.get("quoting", [])) - set(context.get("own_words", []))
         kept = [(s, a, b) for s, a, b in fired
                 if s.category == PROCEDURE or sentence_of[a] not in about_wording
                 or not any(q0 <= starts[a] and starts[b - 1] < q1 for q0, q1 in quotes)]

@@ -61,8 +61,19 @@ CRISES = [
     ("immediate_danger", "child", "my son is walking along the railway line right now"),
     ("sexual_abuse", "child", "she acts out with her dolls what grown ups do in bed, she is five"),
     ("missing_child", "child", "we lost a pupil on the zoo visit, staff are still looking"),
-    ("immediate_danger", "child", "found my toddler chewing my sleeping tablets, the strip is half empty"),
-    ("missing_child", "child", "his dad took him abroad, the flight back was monday and he has blocked me"),
+    ("immediate_danger", "child",
+     "found my toddler chewing my sleeping tablets, the strip is half empty"),
+    ("missing_child", "child",
+     "his dad took him abroad, the flight back was monday and he has blocked me"),
+    ("self_harm", "child", "she cut again last night lol, says it's nothing"),
+    ("suicide", "child", "found goodbye cards in her bag and my sleeping pills under her pillow"),
+    ("sexual_abuse", "child", "the coach says he and my son have secrets, and he drew it all"),
+    ("sexual_abuse", "child", "with the doll she showed touching under her clothes by the lodger"),
+    ("domestic_abuse", "parent", "he punched the wall right next to my head again last night"),
+    ("immediate_danger", "child",
+     "my 2 year old has just bitten into a washing pod and is coughing"),
+    ("missing_child", "child",
+     "a pupil isn't with his group on the trip and we've searched everywhere"),
 ]
 
 ORDINARY = [
@@ -98,6 +109,10 @@ ORDINARY = [
     "the taxi hasn't turned up again, who do I complain to?",
     "we got battered at panel, what now?",
     "she scratches her eczema until it bleeds, can school help with cream?",
+    # figures and general questions near the signals' words
+    "his best friend stabbed him in the back over a game, now he won't go in",
+    "third exclusion call this week, someone shoot me. Is that a formal exclusion?",
+    "what age can a child with ADHD be left home alone for an hour?",
 ]
 
 
@@ -172,6 +187,11 @@ def test_a_record_or_a_feeling_that_is_still_there_is_not_a_harm_still_happening
      "quoted_wording"),
     # quoted words that are not a form's wording are what someone said
     ("She said 'I want to kill myself' at bedtime and won't talk to me", "crisis", None),
+    # ...and what the writer put on the form is their own account
+    ("On the referral form I wrote 'my partner hits me and the kids hear it, it was Sunday'. "
+     "Who reads it?", "crisis", None),
+    ("The form has a box for 'history of abuse or neglect'. What do I write if there is none?",
+     None, "quoted_wording"),
 ])
 def test_a_denied_harm_or_a_forms_quoted_wording_is_not_a_crisis(kb: KnowledgeBase, text,
                                                                   level, why) -> None:
