@@ -81,6 +81,10 @@ CRISES = [
     ("physical_abuse", "child", "when he screams in the bath they hold him under till he stops"),
     ("neglect", "child", "no dinner if he refuses to do his chores, and he's skinny now"),
     ("immediate_danger", "child", "the baby ate some of my tablets and has gone floppy"),
+    ("physical_abuse", "child",
+     "he told me his uncle held his hand on the hob because he was naughty"),
+    ("suicide", "child",
+     "she gave her switch and her clothes to her sister and wrote her a letter"),
 ]
 
 ORDINARY = [
@@ -122,6 +126,7 @@ ORDINARY = [
     "what age can a child with ADHD be left home alone for an hour?",
     "my dad says he'll kill the dog if it chews another shoe, how do I get a DLA form?",
     "if a toddler swallowed a magnet what should you do? mine mouths everything",
+    "i don't want to hurt myself or anything, i just hate PE, can i be excused?",
 ]
 
 
@@ -190,6 +195,7 @@ def test_a_record_or_a_feeling_that_is_still_there_is_not_a_harm_still_happening
      "no_harm"),
     # a denied harm cancels only its own words: the cuts are still self-harm
     ("I found fresh cuts on her arms. She says she's not suicidal.", "crisis", None),
+    ("She says she doesn't want to hurt herself but she cut again last night", "crisis", None),
     ("The social care form asks 'is there domestic abuse in the household?'. Why?", None,
      "quoted_wording"),
     ("What does 'at risk of criminal exploitation' mean in an EP report?", None,
