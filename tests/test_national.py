@@ -322,6 +322,8 @@ def test_of_related_law_topics_sure_together_the_one_the_words_point_to_is_answe
     ("is that legal?", True),
     ("is it even leagal for school to do that", True),
     ("are they alowed, whats the statuatory timescale", True),
+    # a plan's lettered sections are set by the SEND Regulations (regulation 12)
+    ("what goes in section F and who checks it happens", True),
     ("what is SEN support", False),
     ("my son is in year 7 and struggles with reading", False),
 ])
