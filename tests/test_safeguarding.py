@@ -85,6 +85,10 @@ CRISES = [
      "he told me his uncle held his hand on the hob because he was naughty"),
     ("suicide", "child",
      "she gave her switch and her clothes to her sister and wrote her a letter"),
+    ("sexual_abuse", "child", "his tutor makes him stay behind for a massage after the lesson"),
+    ("suicide", "child", "she says she won't be anyone's problem for much longer"),
+    ("suicide", "child", "he told me he has worked out how he'd do it before the hearing"),
+    ("suicide", "child", "she's been going on about wanting to die all week"),
 ]
 
 ORDINARY = [
@@ -127,6 +131,7 @@ ORDINARY = [
     "my dad says he'll kill the dog if it chews another shoe, how do I get a DLA form?",
     "if a toddler swallowed a magnet what should you do? mine mouths everything",
     "i don't want to hurt myself or anything, i just hate PE, can i be excused?",
+    "nobody's neglecting him, he only eats beige food, can a dietitian go in his plan?",
 ]
 
 
@@ -478,6 +483,8 @@ def test_the_crisis_check_overrules_a_signal_it_reads_as_ordinary_and_speaks_alo
     # a parent's fear that the child will harm themselves, beside a support question
     ("I'm worried she might harm herself, can her plan say anything about that?",
      "self_harm_feared"),
+    # talk of ending it all that keeps coming, however calmly it is told
+    ("my teenager keeps talking about ending it all", "suicide_talk_ongoing"),
 ])
 def test_a_sure_signal_is_never_overruled_by_the_crisis_check(kb: KnowledgeBase, text: str,
                                                                signal: str) -> None:
