@@ -213,8 +213,11 @@ def test_under_load_a_killed_process_and_a_postgres_restart_keep_nobody_waiting(
             if round_ == 1:
                 assert victim.popen is not None
                 working_from = cpu_ticks(victim.popen.pid)
+                # its first tick of work: waiting for three let a faster assistant finish its
+                # share first (2026-11-30: "no message in hand" twice in five runs; at one tick,
+                # 1, 8, 6 and 4 messages in hand in four runs)
                 until = time.monotonic() + 5
-                while cpu_ticks(victim.popen.pid) < working_from + 3 and time.monotonic() < until:
+                while cpu_ticks(victim.popen.pid) < working_from + 1 and time.monotonic() < until:
                     time.sleep(0.005)
                 victim.kill()  # SIGKILL, with its share of the round's messages in its hands
             elif round_ == 3:
