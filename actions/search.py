@@ -185,10 +185,17 @@ class TopicIndex:
         # One message is searched several times (relevance, ranking, topics it names):
         # lemmatise it once.
         self._query_words = lru_cache(maxsize=256)(self._words_of)
+        # Each word corrected once, looked up by the word alone: keyed by the vocabulary too
+        # (correct_word's own cache), every call built and hashed a tuple of every word.
+        self._vocabulary = tuple(self.vocabulary)
+        self._corrected = lru_cache(maxsize=16384)(self._nearest)
 
     def correct(self, word: str) -> str:
         """The vocabulary word a misspelt word stands for, or the word itself."""
-        return correct_word(word, tuple(self.vocabulary))
+        return self._corrected(word)
+
+    def _nearest(self, word: str) -> str:
+        return correct_word(word, self._vocabulary)
 
     def query_words(self, text: str) -> list[str]:
         """A message's content words, lemmatised and spelling-corrected, in order."""

@@ -1,9 +1,11 @@
 """The evaluation questions stay out of the training data, so accuracy measures generalisation."""
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 import yaml
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from actions.knowledge import KnowledgeBase, normalise_question
 from actions.paths import PROJECT_ROOT
@@ -31,16 +33,22 @@ def training_examples(kb: KnowledgeBase) -> list[str]:
     return examples
 
 
+@pytest.fixture(scope="module")
+def normalised_examples(kb: KnowledgeBase) -> list[str]:
+    """The training examples as normalise_question reads them, once for every set."""
+    return sorted({normalise_question(e) for e in training_examples(kb)})
+
+
 @pytest.mark.parametrize("eval_set", [EVAL_SET, EXTENDED_SET], ids=["dev", "extended"])
-def test_no_evaluation_question_or_close_copy_is_training_data(kb: KnowledgeBase,
+def test_no_evaluation_question_or_close_copy_is_training_data(normalised_examples: list[str],
                                                                eval_set) -> None:
-    examples = {normalise_question(e) for e in training_examples(kb)}
     copies = []
     for question in load_questions(eval_set):
         q = normalise_question(question.text)
         if len(q.split()) < 3:
             continue  # "local offer website": two words are a topic's name, not a question
-        copies += [(question.text, e) for e in examples if fuzz.ratio(q, e) >= TOO_CLOSE]
+        copies += [(question.text, e) for e, _, _ in process.extract(
+            q, normalised_examples, scorer=fuzz.ratio, score_cutoff=TOO_CLOSE, limit=None)]
     assert copies == []
 
 
@@ -67,6 +75,20 @@ extended question's words; 58 that asked the same question (or, at 5 words, came
 removed on 2026-11-30, and the development figure fell with them.)"""
 
 
+def word_sets(kb: KnowledgeBase, texts: list[str]) -> list[frozenset[str]]:
+    """Each text's content words, lemmatised and spelling corrected."""
+    from actions.search import index, lemmas
+
+    search = index(kb)
+    return [frozenset(search.correct(w) for w in words) for words in lemmas(texts)]
+
+
+@pytest.fixture(scope="module")
+def example_word_sets(kb: KnowledgeBase) -> list[frozenset[str]]:
+    """The training examples' word sets of 3 words or more, once for every set."""
+    return [e for e in word_sets(kb, training_examples(kb)) if len(e) >= 3]
+
+
 @pytest.mark.parametrize(("eval_set", "key"), [(EVAL_SET, "questions"),
                                                (EXTENDED_SET, "questions"),
                                                (SAFEGUARDING_SET, "messages"),
@@ -76,20 +98,18 @@ removed on 2026-11-30, and the development figure fell with them.)"""
                          ids=["dev", "extended", "safeguarding", "realistic", "national",
                               "wordings"])
 def test_no_training_example_is_a_paraphrase_of_an_evaluation_message(
-        kb: KnowledgeBase, eval_set, key) -> None:
-    from actions.search import index, lemmas
-
-    search = index(kb)
-
-    def word_set(text: str) -> frozenset[str]:  # content words, lemmatised, spelling corrected
-        return frozenset(search.correct(w) for w in lemmas([text])[0])
-
-    examples = [e for e in map(word_set, training_examples(kb)) if len(e) >= 3]
+        kb: KnowledgeBase, example_word_sets: list[frozenset[str]], eval_set, key) -> None:
+    examples = example_word_sets
+    having: dict[str, list[int]] = {}  # word -> the examples that have it
+    for n, e in enumerate(examples):
+        for w in e:
+            having.setdefault(w, []).append(n)
     shortest = SHORTEST_TIDY if eval_set in (EVAL_SET, EXTENDED_SET) else 3
     close = []
-    for item in yaml.safe_load(eval_set.read_text())[key]:
-        words = word_set(item["q"])
+    items = yaml.safe_load(eval_set.read_text())[key]
+    for item, words in zip(items, word_sets(kb, [item["q"] for item in items]), strict=True):
         if len(words) >= shortest:
-            close += [item.get("id", item["q"]) for e in examples
-                      if len(words & e) / len(words | e) >= SAME_WORDS]
+            shared = Counter(n for w in words for n in having.get(w, ()))
+            close += [item.get("id", item["q"]) for n, common in shared.items()
+                      if common / len(words | examples[n]) >= SAME_WORDS]
     assert close == []
