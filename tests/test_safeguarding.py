@@ -41,6 +41,9 @@ CRISES = [
     ("suicide", "child", "he left us each a note for later and says none of it will matter soon"),
     ("immediate_danger", "child", "she's still fitting, it's been 8 minutes now, what do I do"),
     ("immediate_danger", "child", "his seizure has been going 7 mins, rescue meds at school"),
+    ("immediate_danger", "child", "the inhaler isn't working and the ambulance isn't here yet"),
+    ("immediate_danger", "child", "she has gone blue round the lips after eating a biscuit"),
+    ("immediate_danger", "child", "house on fire and my brother is stuck upstairs"),
     ("missing_child", "child", "nobody at the club has seen her for three hours"),
     ("emotional_abuse", "child", "my stepdad makes me eat my tea on the floor in the hall"),
     ("sexual_abuse", "child", "she says the older lad did sex to her at the park"),
@@ -119,6 +122,8 @@ ORDINARY = [
     "his teacher said he absolutely murdered it in the school play",
     "he has seizures lasting a few minutes, who at school can give his medicine?",
     "if a seizure lasts over 5 minutes, can school staff give buccal?",
+    "his plan says ring 999 if he is still seizing after the buccal, can the escort?",
+    "mum takes prescribed morphine for her back, do I tick the drug use box?",
     "how does sex education work with him at a special school",
     # everyday phrases near signals added from fresh writers' sets
     "we've been going without a TA since Easter, is that allowed?",
