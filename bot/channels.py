@@ -69,6 +69,21 @@ the main question comes first, and NLU time grows with length (a 100 KB paste wo
 seconds and store 100 KB a turn)."""
 
 
+REDACT_MARGIN = 500
+"""Characters beyond MAX_MESSAGE_CHARS that are redacted before the cut, so a personal detail
+lying across the cut is still found whole; what lies further on is never kept, and redacting
+it is slow (a 50,000-letter word took 20 seconds, longer than nginx waits)."""
+
+
+def cleaned(text: str) -> tuple[str, list[str], bool]:
+    """The message as Rasa may read, store and log it: personal details replaced and cut to
+    MAX_MESSAGE_CHARS at a word break; with the kinds of detail replaced, and whether it was
+    cut."""
+    redacted, kinds = redact(text[:MAX_MESSAGE_CHARS + REDACT_MARGIN])
+    cut, truncated = shorten(redacted)
+    return cut, kinds, truncated or len(text) > MAX_MESSAGE_CHARS + REDACT_MARGIN
+
+
 def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, bool]:
     """The text cut to at most `limit` characters at a word break, and whether it was cut."""
     if len(text) <= limit:
@@ -94,8 +109,7 @@ def redacting(on_new_message: Callable[[UserMessage], Awaitable[Any]]
             await message.output_channel.send_response(message.sender_id,
                                                        dict(UNKNOWN_CONVERSATION_REPLY))
             return None
-        text, kinds = redact(message.text or "")
-        text, truncated = shorten(text)
+        text, kinds, truncated = cleaned(message.text or "")
         if kinds or truncated:
             message.text = text
             message.metadata = {**(message.metadata or {}),

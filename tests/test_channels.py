@@ -88,3 +88,20 @@ def test_a_professional_is_not_told_about_your_child_by_the_domain_either(uttera
     assert "your child" not in said("professional").lower()
     for role in ("parent", None):
         assert "your child's school SENCO" in said(role).replace("Your child", "your child")
+
+
+def test_a_huge_message_is_cut_before_redaction_but_a_detail_across_the_cut_is_still_found(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import channels
+
+    seen: list[int] = []
+    real = channels.redact
+    monkeypatch.setattr(channels, "redact", lambda text: (seen.append(len(text)), real(text))[1])
+    huge = "x" * 50_000
+    text, kinds, truncated = channels.cleaned(huge)
+    assert seen == [channels.MAX_MESSAGE_CHARS + channels.REDACT_MARGIN]  # not all 50,000
+    assert truncated and len(text) <= channels.MAX_MESSAGE_CHARS
+    # a phone number that starts before the cut and ends after it is replaced, not half kept
+    before = "a " * ((channels.MAX_MESSAGE_CHARS - 8) // 2)
+    text, kinds, truncated = channels.cleaned(before + "07700 900123 " + "and more " * 100)
+    assert "07700" not in text and "phone number" in kinds and truncated

@@ -42,10 +42,9 @@ Parse = dict[str, Any]
 
 def channel_text(text: str) -> str:
     """The text as the REST channel passes it on (bot.channels.redacting)."""
-    from actions.privacy import redact
-    from bot.channels import shorten
+    from bot.channels import cleaned
 
-    return shorten(redact(text)[0])[0]
+    return cleaned(text)[0]
 
 
 def parse_all(questions: list[Question], model: Path) -> list[Parse]:
