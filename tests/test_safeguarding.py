@@ -97,6 +97,17 @@ CRISES = [
     ("suicide", "child", "she says she won't be anyone's problem for much longer"),
     ("suicide", "child", "he told me he has worked out how he'd do it before the hearing"),
     ("suicide", "child", "she's been going on about wanting to die all week"),
+    # case notes: the facts without the words
+    ("missing_child", "child",
+     "pupil went through the hedge at break. staff searching the roads, not located at 11.05"),
+    ("neglect", "child",
+     "home visit: dad slumped on the floor and could not be roused, the baby alone upstairs"),
+    ("neglect", "child", "his bottle chart shows no feeds given since breakfast and it's 6pm"),
+    ("self_harm", "child", "she has been taking ibuprofen, six at once, most mornings"),
+    ("physical_abuse", "child", "toddler in nursery today with bruising to both his ears again"),
+    ("parent_crisis", "parent",
+     "some nights I sit in the car in the garage with the door shut and the engine running"),
+    ("missing_child", "child", "he stormed off about 9 and it's now gone half 12, phone off"),
 ]
 
 ORDINARY = [
@@ -146,6 +157,15 @@ ORDINARY = [
     "if a toddler swallowed a magnet what should you do? mine mouths everything",
     "i don't want to hurt myself or anything, i just hate PE, can i be excused?",
     "nobody's neglecting him, he only eats beige food, can a dietitian go in his plan?",
+    "my mum will kill me if i don't send the college form back, who signs it?",
+    "he has after school restraint collapse every day, is that evidence for an EHCP?",
+    "she won't let me brush her teeth. Her dentist left the practice, who can help?",
+    "he's not going to hurt himself, he just loves knives from cooking shows. food tech option?",
+    "my brother says I shot him, he means in fortnite. can he have gaming in his short breaks?",
+    "he has his own tablets but finds the locked cupboard a bit humiliating, is that policy?",
+    "she is 12 and can't tell the time or count change, what life skills help is there?",
+    "his dad works nights on the railway, can transport pick him up earlier?",
+    "she isn't unsafe at home, she just likes a lock on her door. can school stop asking her?",
 ]
 
 
@@ -264,6 +284,17 @@ def test_words_saying_no_harm_was_done_cancel_the_harm_before_them(kb: Knowledge
 def test_a_past_harm_that_is_over_is_not_a_crisis_but_one_not_over_still_gets_a_signpost(
         kb: KnowledgeBase, text, level) -> None:
     assert kb.safeguarding.assess(text).level == level
+
+
+@pytest.mark.parametrize("text", [
+    "she keeps knocking her forehead on the sink until the skin splits",
+    "he bangs his head on the radiator till it bleeds, is that sensory?",
+])
+def test_head_injury_from_a_behaviour_gets_the_softer_signpost(kb: KnowledgeBase, text) -> None:
+    # Some children injure themselves as a sensory or distress behaviour that a team already
+    # manages: the signpost comes first, softly, and the question is answered.
+    found = kb.safeguarding.assess(text)
+    assert (found.level, found.categories) == ("concern", ("self_harm",))
 
 
 @pytest.mark.parametrize(("text", "level"), [
@@ -499,6 +530,14 @@ def test_the_crisis_check_overrules_a_signal_it_reads_as_ordinary_and_speaks_alo
      "self_harm_feared"),
     # talk of ending it all that keeps coming, however calmly it is told
     ("my teenager keeps talking about ending it all", "suicide_talk_ongoing"),
+    # someone at the edge of a height now, however calm the rest of the message is
+    ("a boy is on the balcony right now, past the railing, staff talking to him. who do we "
+     "tell about the annual review?", "at_the_edge_now"),
+    ("she is by the window on the top floor saying she wants to see if she can fly",
+     "at_the_edge_now"),
+    # a child telling of an adult's touching game, however the rest of the message reads
+    ("what goes in section B? also she said her swimming teacher plays a tickle game under her "
+     "knickers", "secret_touching_game"),
 ])
 def test_a_sure_signal_is_never_overruled_by_the_crisis_check(kb: KnowledgeBase, text: str,
                                                                signal: str) -> None:
