@@ -108,6 +108,9 @@ CRISES = [
     ("parent_crisis", "parent",
      "some nights I sit in the car in the garage with the door shut and the engine running"),
     ("missing_child", "child", "he stormed off about 9 and it's now gone half 12, phone off"),
+    ("immediate_danger", "child", "she had a seizure at 3 and still hasn't come round, it's 4 now"),
+    ("physical_abuse", "child", "my stepdad's belt left marks on my legs again"),
+    ("emotional_abuse", "child", "they make him stand facing the wall for hours when he stims"),
 ]
 
 ORDINARY = [
@@ -166,6 +169,7 @@ ORDINARY = [
     "she is 12 and can't tell the time or count change, what life skills help is there?",
     "his dad works nights on the railway, can transport pick him up earlier?",
     "she isn't unsafe at home, she just likes a lock on her door. can school stop asking her?",
+    "no one at home is hitting him, he hits his own legs when he is cross. is that sensory?",
 ]
 
 
@@ -538,6 +542,8 @@ def test_the_crisis_check_overrules_a_signal_it_reads_as_ordinary_and_speaks_alo
     # a child telling of an adult's touching game, however the rest of the message reads
     ("what goes in section B? also she said her swimming teacher plays a tickle game under her "
      "knickers", "secret_touching_game"),
+    ("when the baby naps I press the hot straighteners on my arm, it helps. any parent groups?",
+     "burning_own_skin"),
 ])
 def test_a_sure_signal_is_never_overruled_by_the_crisis_check(kb: KnowledgeBase, text: str,
                                                                signal: str) -> None:
