@@ -544,6 +544,8 @@ def test_the_crisis_check_overrules_a_signal_it_reads_as_ordinary_and_speaks_alo
      "knickers", "secret_touching_game"),
     ("when the baby naps I press the hot straighteners on my arm, it helps. any parent groups?",
      "burning_own_skin"),
+    ("his uncle had him by the neck against the door for a second, he's fine. DLA forms?",
+     "held_by_the_throat"),
 ])
 def test_a_sure_signal_is_never_overruled_by_the_crisis_check(kb: KnowledgeBase, text: str,
                                                                signal: str) -> None:
